@@ -1,0 +1,275 @@
+"""The `tazala` command.
+
+    tazala run        clean a corpus folder into a new versioned release (the Prefect flow)
+    tazala clean      stdin -> stdout, one sentence per line (no Prefect, starts fast)
+    tazala versions   list the releases of an output folder
+    tazala show V     print a release's report (or its manifest)
+    tazala evaluate   score `tazala clean` against gold passages
+
+Prefect is imported only by `run`: the other commands stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from flows.ingest import SkippedInput, decode_bytes
+from flows.release import (
+    LEXICON,
+    find_release,
+    latest_version,
+    open_release,
+    read_manifest,
+    release_versions,
+)
+from flows.rules import RulesError, load_rules
+from flows.statistics import CorpusStatistics, load_statistics
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+class UsageError(Exception):
+    """A problem the user can fix; the message says how."""
+
+
+def default_rules() -> str:
+    """./rules when the current folder has one, else the rules shipped with the project."""
+    return "rules" if Path("rules/pipeline.toml").is_file() else str(PROJECT / "rules")
+
+
+def setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("tazala")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logger.propagate = False
+
+
+# --- run --------------------------------------------------------------------------------------
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from flows.plan import plan_run
+    from flows.prefect_env import configure_prefect
+
+    if args.shard_mb <= 0 or args.workers < 1:
+        raise UsageError("--shard-mb must be above 0 and --workers at least 1")
+    # Planning first fails fast on a broken rules file or a missing corpus, and answers
+    # "up to date" without starting Prefect.
+    plan = plan_run(args.corpus, args.output, args.rules, args.shard_mb)
+    if existing := find_release(Path(args.output), plan.fingerprint):
+        print(f"up to date: {existing} ({Path(args.output) / existing}); nothing published")
+        return 0
+    configure_prefect()
+    from flows.pipeline import run_pipeline
+
+    started = time.perf_counter()
+    result = run_pipeline(args.corpus, args.output, args.rules, args.shard_mb, args.workers)
+    seconds = time.perf_counter() - started
+    release = open_release(args.output, result["release"])
+    if result["status"] == "up-to-date":
+        print(f"up to date: {release.version} ({release.path}); nothing published")
+    else:
+        print(f"published {release.version} in {seconds:.1f} s: {release.path}")
+        print(release_summary(release.manifest))
+    return 0
+
+
+def release_summary(manifest: dict) -> str:
+    t = manifest["totals"]
+    lines = [
+        f"  {t['documents']:,} documents, {t['paragraphs']:,} paragraphs, "
+        f"{t['sentences']:,} sentences, {t['words']:,} words",
+        f"  {t['edits']:,} letter edits applied (changes.jsonl), "
+        f"{t['suggestions']:,} suggestions for review (review.jsonl)",
+    ]
+    for stage, counts in manifest["stages"].items():
+        lines.append(f"  {stage:<10} {sum(counts.values()):>7,} changes")
+    if manifest["skipped"]:
+        lines.append(f"  {len(manifest['skipped'])} files skipped: see report.md")
+    return "\n".join(lines)
+
+
+# --- clean ------------------------------------------------------------------------------------
+
+
+def corpus_statistics(args: argparse.Namespace) -> CorpusStatistics:
+    """--no-corpus: none; --release DIR: that release's lexicon; else the latest in ./output."""
+    if args.no_corpus:
+        return CorpusStatistics()
+    if args.release:
+        lexicon = Path(args.release) / LEXICON
+        if not lexicon.is_file():
+            raise UsageError(f"{args.release} is not a release folder (no {LEXICON})")
+        return load_statistics(lexicon)
+    output = Path("output")
+    version = latest_version(output)
+    return load_statistics(output / version / LEXICON) if version else CorpusStatistics()
+
+
+def command_clean(args: argparse.Namespace) -> int:
+    from flows.clean import clean_text
+
+    rules = load_rules(args.rules)
+    data = sys.stdin.buffer.read()
+    try:
+        text = decode_bytes(data).text
+    except SkippedInput as reason:
+        if not data.strip():
+            return 0  # nothing in, nothing out
+        raise UsageError(f"stdin: {reason}") from None
+    document = clean_text(text, rules, corpus_statistics(args))
+    sys.stdout.write(document.text + "\n" if document.text else "")
+    return 0
+
+
+# --- versions, show -----------------------------------------------------------------------------
+
+
+def command_versions(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    versions = release_versions(output)
+    if not versions:
+        print(f"no releases in {output}/ yet; `tazala run` publishes the first")
+        return 0
+    latest = latest_version(output)
+    for version in versions:
+        manifest = read_manifest(output / version)
+        t = manifest["totals"]
+        made = time.strftime("%Y-%m-%d %H:%M", time.localtime((output / version).stat().st_mtime))
+        mark = "  LATEST" if version == latest else ""
+        print(
+            f"{version}  {made}  {t['documents']:>5,} documents  {t['sentences']:>8,} "
+            f"sentences  {t['edits']:>6,} edits  {manifest['fingerprint'][:12]}{mark}"
+        )
+    return 0
+
+
+def command_show(args: argparse.Namespace) -> int:
+    release = open_release(args.output, args.version)
+    if args.manifest:
+        print(json.dumps(release.manifest, ensure_ascii=False, indent=2))
+    else:
+        print((release.path / "report.md").read_text(encoding="utf-8"), end="")
+    return 0
+
+
+# --- evaluate ---------------------------------------------------------------------------------
+
+
+def command_evaluate(args: argparse.Namespace) -> int:
+    from flows.clean import clean_text
+    from flows.evaluate import changed_letter_lines, evaluate_gold, format_summary
+
+    rules = load_rules(args.rules)
+    statistics = corpus_statistics(args)
+
+    def clean(text: str) -> str:
+        return clean_text(text, rules, statistics).text
+
+    for gold in args.gold:
+        summary = evaluate_gold(Path(gold), clean)
+        shown = json.dumps(summary) if args.json else format_summary(summary)
+        print(f"{Path(gold).stem:<14} {shown}")
+    for path in args.unchanged:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        changed = changed_letter_lines(lines, clean)
+        print(
+            f"unchanged {Path(path).name}: {len(lines):,} lines, "
+            f"{len(changed)} with a letter changed"
+        )
+        for line in changed[: args.show_changed]:
+            print(f"  - {line}")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tazala", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="clean a corpus into a new versioned release")
+    run.add_argument("--corpus", default="corpus", help="folder of raw files (default: corpus)")
+    run.add_argument("--output", default="output", help="releases folder (default: output)")
+    run.add_argument("--rules", default=default_rules(), help="rules folder (default: rules)")
+    run.add_argument(
+        "--shard-mb", type=float, default=4.0, help="megabytes of input per shard task (default: 4)"
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes; above 1 runs shards on a Dask LocalCluster",
+    )
+    run.set_defaults(handler=command_run)
+
+    def add_corpus_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--rules", default=default_rules(), help="rules folder")
+        group = sub.add_mutually_exclusive_group()
+        group.add_argument(
+            "--release", metavar="DIR", help="use the corpus statistics of this release folder"
+        )
+        group.add_argument("--no-corpus", action="store_true", help="use no corpus statistics")
+
+    clean = commands.add_parser("clean", help="clean stdin to stdout, one sentence per line")
+    add_corpus_options(clean)
+    clean.set_defaults(handler=command_clean)
+
+    versions = commands.add_parser("versions", help="list the releases")
+    versions.add_argument("--output", default="output")
+    versions.set_defaults(handler=command_versions)
+
+    show = commands.add_parser("show", help="print a release's report")
+    show.add_argument("version", nargs="?", help="v0002 or 2 (default: the latest)")
+    show.add_argument("--output", default="output")
+    show.add_argument("--manifest", action="store_true", help="print manifest.json instead")
+    show.set_defaults(handler=command_show)
+
+    evaluate = commands.add_parser("evaluate", help="score `tazala clean` on gold passages")
+    evaluate.add_argument("gold", nargs="*", help="gold .jsonl files")
+    evaluate.add_argument(
+        "--unchanged",
+        nargs="*",
+        default=[],
+        metavar="TXT",
+        help="clean text files that must come out with no letter changed",
+    )
+    evaluate.add_argument(
+        "--show-changed",
+        type=int,
+        default=5,
+        metavar="N",
+        help="lines to show per --unchanged file that changed (default: 5)",
+    )
+    evaluate.add_argument("--json", action="store_true")
+    add_corpus_options(evaluate)
+    evaluate.set_defaults(handler=command_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        return args.handler(args)
+    except (UsageError, RulesError, FileNotFoundError) as problem:
+        print(f"tazala: error: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tazala: interrupted; no release was published by this run", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Writing a release: documents, text files, change log, review queue, manifest and report.
+
+The corrected shards are streamed into a temporary folder in shard order (so the output does
+not depend on which worker finished first), then the folder is renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flows.document import Document, document_from_json
+from flows.release import (
+    LEXICON,
+    MANIFEST,
+    find_release,
+    new_release_folder,
+    publish_folder,
+    write_json,
+)
+from flows.report import render_report
+from flows.statistics import WORD
+
+if TYPE_CHECKING:
+    from flows.pipeline import RunPlan
+
+TOP_CORRECTIONS = 50
+
+
+def write_release(
+    plan: RunPlan,
+    encodings: dict[str, dict[str, str]],
+    skipped: list[dict[str, str]],
+    corrected: list[Path],
+    lexicon: Path,
+) -> str:
+    output = Path(plan.output)
+    if existing := find_release(output, plan.fingerprint):
+        return existing  # another run published the same release meanwhile
+    folder = new_release_folder(output, plan.fingerprint)
+    try:
+        stages = plan.parameters["repair"] + plan.parameters["correct"]
+        totals, stage_counts, top = write_documents(folder, corrected, stages)
+        shutil.copyfile(lexicon, folder / LEXICON)
+        manifest = build_manifest(plan, encodings, skipped, stage_counts, totals)
+
+        def finalize(target: Path, version: str) -> None:
+            manifest["release"] = version
+            write_json(target / MANIFEST, manifest)
+            (target / "report.md").write_text(render_report(manifest, top), encoding="utf-8")
+
+        return publish_folder(folder, output, finalize)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def write_documents(
+    folder: Path, corrected: list[Path], stages: list[str]
+) -> tuple[dict[str, int], dict[str, dict[str, int]], list[dict[str, Any]]]:
+    """Stream every document into the release files; return totals, per-stage counts and the
+    most frequent letter corrections."""
+    (folder / "text").mkdir()
+    totals = Counter(
+        documents=0, paragraphs=0, sentences=0, characters=0, words=0, edits=0, suggestions=0
+    )
+    stage_counts: dict[str, Counter[str]] = {stage: Counter() for stage in stages}
+    corrections: Counter[tuple[str, str, str, str]] = Counter()
+    with (
+        (folder / "documents.jsonl").open("w", encoding="utf-8", newline="\n") as documents,
+        (folder / "changes.jsonl").open("w", encoding="utf-8", newline="\n") as changes,
+        (folder / "review.jsonl").open("w", encoding="utf-8", newline="\n") as review,
+    ):
+        for path in corrected:
+            for line in path.open(encoding="utf-8"):
+                document = document_from_json(json.loads(line))
+                documents.write(_json_line(release_row(document)))
+                (folder / "text" / f"{document.id}.txt").write_text(
+                    document.text + "\n", encoding="utf-8", newline="\n"
+                )
+                changes.writelines(_json_line(e.to_record(document.id)) for e in document.edits)
+                review.writelines(
+                    _json_line(e.to_record(document.id)) for e in document.suggestions
+                )
+                for stage, counts in document.counts.items():
+                    stage_counts.setdefault(stage, Counter()).update(counts)
+                corrections.update((e.stage, e.rule, e.before, e.after) for e in document.edits)
+                _add_totals(totals, document)
+    top = [
+        {"stage": s, "rule": r, "before": b, "after": a, "count": n}
+        for (s, r, b, a), n in sorted(corrections.items(), key=lambda kv: (-kv[1], kv[0]))[
+            :TOP_CORRECTIONS
+        ]
+    ]
+    counts = {stage: dict(sorted(c.items())) for stage, c in stage_counts.items()}
+    return dict(totals), counts, top
+
+
+def release_row(document: Document) -> dict[str, Any]:
+    """One line of documents.jsonl (its schema is documented in the README)."""
+    return {
+        "id": document.id,
+        "source": document.source,
+        "encoding": document.encoding,
+        "text": document.text,
+        "paragraphs": document.paragraphs,
+    }
+
+
+def _add_totals(totals: Counter[str], document: Document) -> None:
+    paragraphs = document.paragraphs
+    totals["documents"] += 1
+    totals["paragraphs"] += len(paragraphs)
+    totals["sentences"] += sum(len(p) for p in paragraphs)
+    totals["characters"] += len(document.text)
+    totals["words"] += len(WORD.findall(document.text))
+    totals["edits"] += len(document.edits)
+    totals["suggestions"] += len(document.suggestions)
+
+
+def _json_line(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def build_manifest(
+    plan: RunPlan,
+    encodings: dict[str, dict[str, str]],
+    skipped: list[dict[str, str]],
+    stage_counts: dict[str, dict[str, int]],
+    totals: dict[str, int],
+) -> dict[str, Any]:
+    inputs = []
+    for item in plan.inputs:
+        decoded = encodings.get(item.path, {})
+        inputs.append(
+            {
+                "path": item.path,
+                "document": item.document,
+                "bytes": item.size,
+                "sha256": item.sha256,
+                "encoding": decoded.get("encoding"),
+                "encoding_method": decoded.get("method"),
+            }
+        )
+    return {
+        "release": None,  # set when the version number is taken, just before publishing
+        "fingerprint": plan.fingerprint,
+        "code_version": plan.code_version,
+        "rules_fingerprint": plan.rules_fingerprint,
+        "parameters": plan.parameters,
+        "inputs": inputs,
+        "skipped": skipped,
+        "totals": totals,
+        "stages": stage_counts,
+    }

@@ -1,0 +1,188 @@
+"""Versioned releases: fingerprint, atomic publishing, and the reader for downstream projects.
+
+A release is a folder `output/vNNNN/` that never changes once published. It is written in a
+hidden temporary folder beside it and renamed into place, so a reader never sees half a
+release; `output/LATEST` names the newest. The fingerprint hashes the inputs, the rules, the
+code version and the parameters: equal fingerprints give byte-identical releases, and a run
+whose fingerprint is already published publishes nothing.
+
+Reading a release:
+
+    from flows import open_release
+    release = open_release("output")          # the latest; open_release("output", "v0002")
+    for document in release.documents():
+        for sentence in document.sentences():
+            ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flows import __version__
+from flows.statistics import CorpusStatistics, load_statistics
+
+RELEASE_NAME = re.compile(r"^v(\d{4,})$")
+LATEST = "LATEST"
+MANIFEST = "manifest.json"
+LEXICON = "lexicon.tsv"
+TEMPORARY_PREFIX = ".tmp-"
+
+
+@cache
+def code_version() -> str:
+    """The package version plus a digest of its source, so that any code change counts."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def release_fingerprint(
+    inputs: list[tuple[str, str]], rules_fingerprint: str, code: str, parameters: dict[str, Any]
+) -> str:
+    """sha256 over (path, sha256) of every input, the rules, the code and the parameters."""
+    payload = {"inputs": inputs, "rules": rules_fingerprint, "code": code, "parameters": parameters}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def release_versions(output: Path) -> list[str]:
+    """Published release names in version order (temporary folders are not releases)."""
+    if not output.is_dir():
+        return []
+    names = [p.name for p in output.iterdir() if p.is_dir() and RELEASE_NAME.match(p.name)]
+    return sorted(names, key=lambda name: int(name[1:]))
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+
+
+def find_release(output: Path, fingerprint: str) -> str | None:
+    """The published release with this fingerprint, if any."""
+    for version in reversed(release_versions(output)):
+        try:
+            if read_manifest(output / version).get("fingerprint") == fingerprint:
+                return version
+        except (OSError, json.JSONDecodeError):
+            continue
+    return None
+
+
+def latest_version(output: Path) -> str | None:
+    latest = output / LATEST
+    if latest.is_file():
+        name = latest.read_text(encoding="utf-8").strip()
+        if RELEASE_NAME.match(name) and (output / name / MANIFEST).is_file():
+            return name
+    versions = release_versions(output)
+    return versions[-1] if versions else None
+
+
+def new_release_folder(output: Path, fingerprint: str) -> Path:
+    """A fresh hidden folder to write a release into before it is published."""
+    output.mkdir(parents=True, exist_ok=True)
+    folder = output / f"{TEMPORARY_PREFIX}{fingerprint[:16]}-{os.getpid()}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
+    return folder
+
+
+def publish_folder(folder: Path, output: Path, finalize: Callable[[Path, str], None]) -> str:
+    """Rename a finished release folder into place as the next version; point LATEST at it.
+
+    `finalize(folder, version)` writes what names the version (manifest, report) just before
+    the rename. The rename is atomic: a reader sees either no release or the whole of it.
+    """
+    while True:
+        versions = release_versions(output)
+        version = f"v{int(versions[-1][1:]) + 1 if versions else 1:04d}"
+        finalize(folder, version)
+        try:
+            folder.rename(output / version)
+            break
+        except OSError:
+            if not (output / version).exists():
+                raise
+            # Another run took this number between our listing and the rename: take the next.
+    write_latest(output, version)
+    return version
+
+
+def write_latest(output: Path, version: str) -> None:
+    temporary = output / f"{TEMPORARY_PREFIX}{LATEST}-{os.getpid()}"
+    temporary.write_text(version + "\n", encoding="utf-8")
+    os.replace(temporary, output / LATEST)
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+# --- reading releases -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseDocument:
+    id: str
+    source: str
+    encoding: str
+    text: str
+    paragraphs: list[list[str]]
+
+    def sentences(self) -> Iterator[str]:
+        for paragraph in self.paragraphs:
+            yield from paragraph
+
+
+@dataclass(frozen=True)
+class Release:
+    path: Path
+    version: str
+    manifest: dict[str, Any]
+
+    def documents(self) -> Iterator[ReleaseDocument]:
+        with (self.path / "documents.jsonl").open(encoding="utf-8") as lines:
+            for line in lines:
+                row = json.loads(line)
+                yield ReleaseDocument(
+                    row["id"], row["source"], row["encoding"], row["text"], row["paragraphs"]
+                )
+
+    def sentences(self) -> Iterator[tuple[str, str]]:
+        """(document id, sentence) for every sentence of the release, in order."""
+        for document in self.documents():
+            for sentence in document.sentences():
+                yield document.id, sentence
+
+    def statistics(self) -> CorpusStatistics:
+        """The corpus word counts this release was corrected with."""
+        return load_statistics(self.path / LEXICON)
+
+
+def open_release(output: str | Path = "output", version: str | None = None) -> Release:
+    """Open a published release: the latest by default, or `version` ("v0002" or "2")."""
+    output = Path(output)
+    if version is None:
+        version = latest_version(output)
+        if version is None:
+            raise FileNotFoundError(f"no release in {output}/; run `tazala run` to publish one")
+    elif version.isdigit():
+        version = f"v{int(version):04d}"
+    folder = output / version
+    if not (folder / MANIFEST).is_file():
+        known = ", ".join(release_versions(output)) or "none"
+        raise FileNotFoundError(f"no release {version} in {output}/ (published: {known})")
+    return Release(folder, version, read_manifest(folder))

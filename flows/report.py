@@ -1,0 +1,71 @@
+"""report.md: what a person reads first about a release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.stages import STAGES
+
+
+def render_report(manifest: dict[str, Any], top: list[dict[str, Any]]) -> str:
+    totals = manifest["totals"]
+    lines = [
+        f"# tazala release {manifest['release']}",
+        "",
+        f"- fingerprint: `{manifest['fingerprint']}`",
+        f"- code version: `{manifest['code_version']}`",
+        f"- rules fingerprint: `{manifest['rules_fingerprint'][:16]}`",
+        f"- inputs: {len(manifest['inputs'])} files, "
+        f"{sum(i['bytes'] for i in manifest['inputs']):,} bytes",
+        "",
+        "| documents | paragraphs | sentences | words | characters | letter edits | for review |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {totals['documents']:,} | {totals['paragraphs']:,} | {totals['sentences']:,} "
+        f"| {totals['words']:,} | {totals['characters']:,} | {totals['edits']:,} "
+        f"| {totals['suggestions']:,} |",
+        "",
+        "## Warnings",
+        "",
+        *(_warnings(manifest) or ["None."]),
+        "",
+        "## Stages",
+        "",
+        "| stage | what it does | changes by rule |",
+        "|---|---|---|",
+        *(_stage_row(stage, counts) for stage, counts in manifest["stages"].items()),
+        "",
+        "## Most frequent letter corrections",
+        "",
+        *(_corrections(top) or ["None: no stage changed a letter."]),
+        "",
+        "Every letter change is in `changes.jsonl`; suggestions below the confidence "
+        "threshold are in `review.jsonl`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _warnings(manifest: dict[str, Any]) -> list[str]:
+    warnings = [f"- skipped `{s['path']}`: {s['reason']}" for s in manifest["skipped"]]
+    warnings += [
+        f"- `{i['path']}` is not valid UTF-8; read as {i['encoding']} without verification"
+        for i in manifest["inputs"]
+        if i["encoding_method"] == "fallback"
+    ]
+    return warnings
+
+
+def _stage_row(stage: str, counts: dict[str, int]) -> str:
+    changes = ", ".join(f"{rule} {n:,}" for rule, n in counts.items()) or "none"
+    return f"| {stage} | {STAGES[stage].does} | {changes} |"
+
+
+def _corrections(top: list[dict[str, Any]]) -> list[str]:
+    if not top:
+        return []
+    rows = ["| stage | rule | before | after | count |", "|---|---|---|---|---:|"]
+    rows += [
+        f"| {c['stage']} | {c['rule']} | `{c['before']}` | `{c['after']}` | {c['count']} |"
+        for c in top
+    ]
+    return rows

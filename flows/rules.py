@@ -1,0 +1,161 @@
+"""Load and validate the rules folder: what a linguist edits without touching Python.
+
+Every problem is reported with the file and line it is on, before any work starts. The rules
+fingerprint (a hash over every file of the folder) is part of each release's fingerprint, so a
+changed rule always gives a new release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+REPAIR_STAGES = ("encoding", "characters", "sentences")
+CORRECT_STAGES = ("ocr", "spelling")
+ABBREVIATION_FLAGS = {"ends-sentence"}
+
+
+class RulesError(ValueError):
+    """A rules file is missing or malformed; the message names file, line and problem."""
+
+
+@dataclass(frozen=True)
+class Abbreviations:
+    """Abbreviations written with a final period (`жж.`, `т.б.`), lower-cased.
+
+    `ends_sentence` holds the ones that often close a sentence (`т.б.`): after them a capital
+    letter starts a new sentence; after the others it does not.
+    """
+
+    all: frozenset[str] = frozenset()
+    ends_sentence: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Rules:
+    folder: str
+    fingerprint: str
+    repair: tuple[str, ...]
+    correct: tuple[str, ...]
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    abbreviations: Abbreviations = Abbreviations()
+
+    def threshold(self, stage: str) -> float:
+        """The confidence a correction of `stage` needs to be applied rather than suggested."""
+        return float(self.parameters.get(stage, {}).get("confidence_threshold", 1.0))
+
+
+def fingerprint_folder(folder: Path) -> str:
+    """sha256 over the relative path and bytes of every file below `folder`, in path order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def load_rules(folder: str | Path) -> Rules:
+    """Read and validate a rules folder; raise RulesError naming file and line."""
+    root = Path(folder)
+    if not (root / "pipeline.toml").is_file():
+        raise RulesError(
+            f"{root}: no pipeline.toml here; point --rules at a rules folder "
+            "(the project's own is rules/)"
+        )
+    return _load_rules(str(root.resolve()), fingerprint_folder(root))
+
+
+@lru_cache(maxsize=8)
+def _load_rules(folder: str, fingerprint: str) -> Rules:
+    # Cached by fingerprint: shard tasks in one worker process load the rules once.
+    root = Path(folder)
+    config, text = _read_toml(root / "pipeline.toml")
+    pipeline = config.get("pipeline", {})
+    repair = _stage_list(pipeline, "repair", REPAIR_STAGES, root / "pipeline.toml", text)
+    correct = _stage_list(pipeline, "correct", CORRECT_STAGES, root / "pipeline.toml", text)
+    parameters = {k: v for k, v in config.items() if k != "pipeline"}
+    _check_parameters(parameters, root / "pipeline.toml", text)
+    return Rules(
+        folder=folder,
+        fingerprint=fingerprint,
+        repair=repair,
+        correct=correct,
+        parameters=parameters,
+        abbreviations=read_abbreviations(root / "kk" / "abbreviations.txt"),
+    )
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{path}: {exc}") from None
+
+
+def _line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.split("#", 1)[0].strip().startswith(needle):
+            return number
+    return 1
+
+
+def _stage_list(
+    pipeline: dict[str, Any], key: str, known: tuple[str, ...], path: Path, text: str
+) -> tuple[str, ...]:
+    stages = pipeline.get(key, list(known))
+    line = _line_of(text, key)
+    if not isinstance(stages, list) or not all(isinstance(s, str) for s in stages):
+        raise RulesError(f"{path}:{line}: pipeline.{key} must be a list of stage names")
+    for stage in stages:
+        if stage not in known:
+            raise RulesError(
+                f"{path}:{line}: unknown {key} stage {stage!r}; "
+                f"the {key} pass has: {', '.join(known)}"
+            )
+    if len(set(stages)) != len(stages):
+        raise RulesError(f"{path}:{line}: pipeline.{key} names a stage twice")
+    return tuple(stages)
+
+
+def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None:
+    for stage, values in parameters.items():
+        line = _line_of(text, f"[{stage}]")
+        if stage not in REPAIR_STAGES + CORRECT_STAGES:
+            raise RulesError(f"{path}:{line}: [{stage}] is not a stage")
+        if not isinstance(values, dict):
+            raise RulesError(f"{path}:{line}: [{stage}] must be a table of parameters")
+        threshold = values.get("confidence_threshold")
+        if threshold is not None and not (
+            isinstance(threshold, int | float) and 0.0 <= threshold <= 1.0
+        ):
+            line = _line_of(text, "confidence_threshold")
+            raise RulesError(f"{path}:{line}: confidence_threshold must be a number in 0..1")
+
+
+def read_abbreviations(path: Path) -> Abbreviations:
+    """One abbreviation per line with its final period, optionally followed by flags."""
+    if not path.is_file():
+        return Abbreviations()
+    every, final = set(), set()
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        abbreviation, *flags = line.split()
+        where = f"{path}:{number}"
+        if not abbreviation.endswith("."):
+            raise RulesError(f"{where}: {abbreviation!r} must end with its period")
+        if unknown := set(flags) - ABBREVIATION_FLAGS:
+            raise RulesError(f"{where}: unknown flag {sorted(unknown)[0]!r}; known: ends-sentence")
+        key = abbreviation.lower()
+        if key in every:
+            raise RulesError(f"{where}: {abbreviation!r} is listed twice")
+        every.add(key)
+        if flags:
+            final.add(key)
+    return Abbreviations(frozenset(every), frozenset(final))

@@ -1,0 +1,67 @@
+"""Corpus statistics: how often each word form occurs across the corpus.
+
+The statistics pass counts forms per shard; the counts are summed into the corpus lexicon,
+which the correct pass reads (a form seen 40 times is a word; a form seen once whose OCR twin
+is seen 40 times is probably an error). A release keeps the lexicon as `lexicon.tsv`, so that
+`tazala clean` can use a published corpus' evidence.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import regex
+
+# Letters with their combining marks; hyphenated compounds (жан-жақты) count as one form.
+WORD = regex.compile(r"[\p{L}\p{M}]+(?:-[\p{L}\p{M}]+)*")
+
+
+def count_words(text: str) -> Counter[str]:
+    return Counter(WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class CorpusStatistics:
+    """Word-form counts of a corpus; empty when no corpus evidence is used."""
+
+    counts: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def tokens(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, form: str) -> int:
+        return self.counts.get(form, 0)
+
+
+def merge_counts(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for part in parts:
+        total.update(part)
+    return total
+
+
+def write_counts(path: Path, counts: Mapping[str, int]) -> None:
+    """form<TAB>count, most frequent first, ties in code-point order (deterministic)."""
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("".join(f"{form}\t{n}\n" for form, n in rows))
+
+
+def read_counts(path: Path) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            form, sep, n = line.rstrip("\n").partition("\t")
+            if not sep or not n.isdigit():
+                raise ValueError(f"{path}:{number}: expected 'form<TAB>count', got {line!r}")
+            counts[form] = int(n)
+    return counts
+
+
+def load_statistics(path: Path) -> CorpusStatistics:
+    return CorpusStatistics(MappingProxyType(dict(read_counts(path))))

@@ -1,0 +1,35 @@
+"""Test set-up: Prefect offline, quiet and in a temporary home, before anything imports it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="tazala-prefect-")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+PROJECT = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).parent / "cases"
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One real Prefect API (temporary SQLite database) for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def rules():
+    from flows.rules import load_rules
+
+    return load_rules(PROJECT / "rules")

@@ -1,0 +1,100 @@
+"""The `tazala` command as a user runs it (no Prefect needed for any of these)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import PROJECT
+
+
+def tazala(*args: str, stdin: bytes = b"", cwd=PROJECT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_clean_writes_one_sentence_per_line():
+    raw = "Бірінші  сөйлем.Екінші сөйлем\n\n\nЖаңа абзац , соңы".encode()
+    run = tazala("clean", "--no-corpus", stdin=raw)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode() == "Бірінші сөйлем.\nЕкінші сөйлем\n\nЖаңа абзац, соңы\n"
+
+
+def test_clean_does_not_import_prefect():
+    code = (
+        "import sys; from flows.cli import main; main(['clean', '--no-corpus']); "
+        "sys.stderr.write(str(sorted(m for m in sys.modules if m.startswith('prefect'))))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        input="Сөз.".encode(),
+        capture_output=True,
+        cwd=PROJECT,
+        timeout=60,
+    )
+    assert run.returncode == 0 and run.stderr.decode().endswith("[]")
+
+
+def test_clean_uses_a_release_lexicon_or_says_why_not(tmp_path):
+    run = tazala("clean", "--release", str(tmp_path), stdin="Сөз.".encode())
+    assert run.returncode == 2 and b"not a release folder" in run.stderr
+
+
+def test_clean_with_empty_input_prints_nothing():
+    run = tazala("clean", "--no-corpus", stdin=b"")
+    assert (run.returncode, run.stdout) == (0, b"")
+
+
+def test_clean_refuses_binary_input():
+    run = tazala("clean", "--no-corpus", stdin=b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert run.returncode == 2 and b"binary" in run.stderr
+
+
+def test_versions_of_an_empty_output(tmp_path):
+    run = tazala("versions", "--output", str(tmp_path))
+    assert run.returncode == 0 and b"no releases" in run.stdout
+
+
+def test_run_with_a_missing_corpus_fails_before_prefect(tmp_path):
+    run = tazala("run", "--corpus", str(tmp_path / "nope"), "--output", str(tmp_path / "o"))
+    assert run.returncode == 2 and b"--corpus" in run.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_run_with_broken_rules_names_file_and_line(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(PROJECT / "rules", rules)
+    (rules / "pipeline.toml").write_text('[pipeline]\nrepair = ["encodng"]\n')
+    run = tazala("run", "--rules", str(rules), "--output", str(tmp_path / "o"))
+    assert run.returncode == 2
+    assert b"pipeline.toml:2: unknown repair stage 'encodng'" in run.stderr
+
+
+@pytest.mark.parametrize("flag", ["--shard-mb=0", "--workers=0"])
+def test_run_rejects_bad_numbers(flag, tmp_path):
+    assert tazala("run", flag, "--output", str(tmp_path)).returncode == 2
+
+
+def test_evaluate_prints_a_scoreboard_line(tmp_path):
+    gold = tmp_path / "mini.jsonl"
+    gold.write_text(
+        json.dumps(
+            {"id": "x", "raw": "бір сөз. екі сөз", "gold": "бір сөз. екі сөз"}, ensure_ascii=False
+        )
+        + "\n"
+    )
+    clean = tmp_path / "clean.txt"
+    clean.write_text("Бұл таза мәтін.\nОны өзгертуге болмайды.\n")
+    run = tazala("evaluate", str(gold), "--unchanged", str(clean), "--no-corpus")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.decode().splitlines()
+    assert lines[0].startswith("mini") and "CER=0.0" in lines[0] and "sent_F=" in lines[0]
+    assert lines[1] == "unchanged clean.txt: 2 lines, 0 with a letter changed"

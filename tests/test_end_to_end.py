@@ -1,0 +1,155 @@
+"""The real `clean-corpus` flow on a small corpus, through a real (temporary) Prefect API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import DATA, PROJECT
+
+from flows import open_release
+from flows.release import LATEST
+
+RELEASE_FILES = {
+    "manifest.json",
+    "documents.jsonl",
+    "changes.jsonl",
+    "review.jsonl",
+    "report.md",
+    "lexicon.tsv",
+    "text",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The test corpus plus files a corpus folder really gets: legacy-encoded and empty."""
+    folder = tmp_path_factory.mktemp("corpus")
+    shutil.copytree(DATA / "corpus", folder, dirs_exist_ok=True)
+    (folder / "ескі.txt").write_bytes(
+        "Алматы қаласы. Ол үлкен қала.".encode("cp1251", errors="replace")
+    )
+    (folder / "empty.txt").write_bytes(b"")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def rules_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rules") / "rules"
+    shutil.copytree(PROJECT / "rules", folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def first_run(prefect_api, corpus, rules_folder, tmp_path_factory):
+    from flows.pipeline import run_pipeline
+
+    output = tmp_path_factory.mktemp("output")
+    result = run_pipeline(str(corpus), str(output), str(rules_folder), shard_mb=4.0)
+    return output, result
+
+
+def test_first_run_publishes_a_complete_release(first_run):
+    output, result = first_run
+    assert result == {"status": "published", "release": "v0001", "output": str(output)}
+    assert (output / LATEST).read_text().strip() == "v0001"
+    assert {p.name for p in (output / "v0001").iterdir()} == RELEASE_FILES
+    assert sorted(p.name for p in output.iterdir()) == [LATEST, "v0001"], "no temporary left"
+
+
+def test_manifest_records_inputs_rules_code_and_counts(first_run, corpus):
+    output, _ = first_run
+    manifest = json.loads((output / "v0001" / "manifest.json").read_text())
+    assert manifest["release"] == "v0001" and len(manifest["fingerprint"]) == 64
+    assert manifest["code_version"].startswith("0.") and manifest["rules_fingerprint"]
+    inputs = {i["path"]: i for i in manifest["inputs"]}
+    assert set(inputs) == {"tarikh.txt", "web/abai.txt", "ескі.txt", "empty.txt"}
+    assert inputs["tarikh.txt"]["bytes"] == (corpus / "tarikh.txt").stat().st_size
+    assert inputs["tarikh.txt"]["encoding"] == "utf-8"
+    assert inputs["ескі.txt"]["encoding_method"] == "fallback"
+    assert manifest["skipped"] == [{"path": "empty.txt", "reason": "empty file"}]
+    assert list(manifest["stages"]) == ["encoding", "characters", "sentences", "ocr", "spelling"]
+    assert manifest["stages"]["sentences"]["glued-end"] == 1
+    assert manifest["totals"]["documents"] == 3
+    report = (output / "v0001" / "report.md").read_text()
+    assert "skipped `empty.txt`: empty file" in report and "ескі.txt" in report
+    assert "ocr | not implemented yet" in report
+
+
+def test_letter_edits_are_logged_with_document_and_position(first_run):
+    output, _ = first_run
+    edits = [json.loads(line) for line in (output / "v0001" / "changes.jsonl").open()]
+    (edit,) = [e for e in edits if e["stage"] == "encoding"]
+    assert edit["document"] == "web--abai" and edit["rule"] == "ftfy"
+    assert edit["after"].startswith("Абай Құнанбайұлы") and edit["position"] == len(
+        "Жаңалықтар\n\n"
+    )
+    assert set(edit) >= {"before", "confidence", "evidence"}
+
+
+def test_documents_read_back_through_the_reader(first_run):
+    output, _ = first_run
+    release = open_release(output)
+    documents = {d.id: d for d in release.documents()}
+    assert set(documents) == {"tarikh", "web--abai", "ескі"}
+    tarikh = documents["tarikh"]
+    assert list(tarikh.sentences())[:3] == [
+        "Қазақ хандығы XV ғасырда құрылды",
+        "Хандықтың негізін Керей мен Жәнібек қалады.",
+        "Олар Әбілқайыр хандығынан бөлініп шықты.",
+    ]
+    assert "Бұл оқиға туралы М.Х. Дулати «Тарих-и Рашиди» еңбегінде жазды" in tarikh.sentences()
+    assert tarikh.paragraphs[-1] == ["Жаңа абзац мұнда басталады.", "Ол екі сөйлемнен тұрады."]
+    text = (release.path / "text" / "tarikh.txt").read_text()
+    assert text == "\n\n".join("\n".join(p) for p in tarikh.paragraphs) + "\n"
+    assert release.statistics().count("хандығы") == 2
+
+
+def test_second_run_publishes_nothing(first_run, corpus, rules_folder):
+    from flows.pipeline import run_pipeline
+
+    output, _ = first_run
+    result = run_pipeline(str(corpus), str(output), str(rules_folder))
+    assert result["status"] == "up-to-date" and result["release"] == "v0001"
+    assert [p.name for p in output.iterdir() if p.name.startswith("v")] == ["v0001"]
+
+
+def test_shard_size_does_not_change_the_release(first_run, corpus, rules_folder, tmp_path):
+    from flows.pipeline import run_pipeline
+
+    output, _ = first_run
+    sharded = tmp_path / "sharded"
+    run_pipeline(str(corpus), str(sharded), str(rules_folder), shard_mb=0.0001)  # a shard a file
+    for name in ("manifest.json", "documents.jsonl", "changes.jsonl", "report.md", "lexicon.tsv"):
+        assert (sharded / "v0001" / name).read_bytes() == (output / "v0001" / name).read_bytes()
+
+
+def test_a_rules_change_publishes_a_new_version(first_run, corpus, rules_folder):
+    from flows.pipeline import run_pipeline
+
+    output, _ = first_run
+    pipeline = rules_folder / "pipeline.toml"
+    pipeline.write_text(pipeline.read_text().replace("0.95", "0.9", 1))
+    result = run_pipeline(str(corpus), str(output), str(rules_folder))
+    assert result == {"status": "published", "release": "v0002", "output": str(output)}
+    assert (output / LATEST).read_text().strip() == "v0002"
+    old, new = (json.loads((output / v / "manifest.json").read_text()) for v in ("v0001", "v0002"))
+    assert old["rules_fingerprint"] != new["rules_fingerprint"]
+    assert (output / "v0001" / "documents.jsonl").exists(), "old releases stay"
+
+
+def test_tazala_run_command(corpus, tmp_path):
+    """The command as a user runs it: its own temporary Prefect API, a summary on stdout."""
+    tazala = Path(PROJECT / ".venv" / "bin" / "tazala")
+    command = [str(tazala)] if tazala.exists() else ["python", "-m", "flows.cli"]
+    args = ["run", "--corpus", str(corpus), "--output", str(tmp_path / "out")]
+    first = subprocess.run(command + args, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "published v0001" in first.stdout and "3 documents" in first.stdout
+    assert "repair: shard 1/1 done" in first.stderr
+    assert "Traceback" not in first.stderr and "ERROR" not in first.stderr
+    again = subprocess.run(command + args, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and again.stdout.startswith("up to date: v0001")

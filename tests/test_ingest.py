@@ -1,0 +1,63 @@
+"""Bytes to text, document ids, and finding the corpus files."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+from cases import load_cases
+
+from flows.ingest import SkippedInput, decode_bytes, discover_inputs, document_id
+
+KAZAKH = "Қазақстан Республикасы"
+
+
+@pytest.mark.parametrize("case", load_cases("document_ids.json"))
+def test_document_ids(case):
+    assert document_id(case["input"]) == case["expected"]
+
+
+@pytest.mark.parametrize(
+    "data, encoding, method",
+    [
+        (KAZAKH.encode("utf-8"), "utf-8", "strict"),
+        (codecs.BOM_UTF8 + KAZAKH.encode("utf-8"), "utf-8-sig", "bom"),
+        (KAZAKH.encode("utf-16"), "utf-16", "bom"),
+        (KAZAKH.encode("utf-32"), "utf-32", "bom"),
+        ("Москва".encode("cp1251"), "cp1251", "fallback"),
+    ],
+)
+def test_decode_bytes(data, encoding, method):
+    decoded = decode_bytes(data)
+    assert (decoded.encoding, decoded.method) == (encoding, method)
+    assert decoded.text in (KAZAKH, "Москва")
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [(b"", "empty"), (b"  \n", "empty"), (b"%PDF-1.4\x00\x01", "binary")],
+)
+def test_undecodable_inputs_are_skipped_with_a_reason(data, reason):
+    with pytest.raises(SkippedInput, match=reason):
+        decode_bytes(data)
+
+
+def test_discover_inputs_orders_names_and_skips_hidden(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "x.txt").write_text("бір")
+    (tmp_path / "a.txt").write_text("екі")
+    (tmp_path / "a.md").write_text("үш")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("no")
+    inputs = discover_inputs(tmp_path)
+    assert [(i.path, i.document) for i in inputs] == [
+        ("a.md", "a"),
+        ("a.txt", "a_2"),
+        ("b/x.txt", "b--x"),
+    ]
+    assert inputs[0].size == len("үш".encode()) and len(inputs[0].sha256) == 64
+
+
+def test_missing_corpus_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="--corpus"):
+        discover_inputs(tmp_path / "nope")

@@ -1,0 +1,75 @@
+"""Each stage on its golden cases, and what every stage owes: purity and a logged letter."""
+
+from __future__ import annotations
+
+import pytest
+from cases import load_cases
+
+from flows.evaluate import LETTERS_AND_DIGITS
+from flows.stages import STAGES, Context
+from flows.stages.characters import fix_characters
+from flows.stages.encoding import fix_encoding
+from flows.stages.sentences import split_sentences
+
+
+@pytest.mark.parametrize("case", load_cases("encoding.json"))
+def test_encoding_cases(case, rules):
+    assert fix_encoding(case["input"], Context(rules))[0] == case["expected"]
+
+
+@pytest.mark.parametrize("case", load_cases("characters.json"))
+def test_characters_cases(case, rules):
+    assert fix_characters(case["input"], Context(rules))[0] == case["expected"]
+
+
+@pytest.mark.parametrize("case", load_cases("sentences.json"))
+def test_sentences_cases(case, rules):
+    assert split_sentences(case["input"], Context(rules))[0] == case["expected"]
+
+
+ALL_CASES = (
+    load_cases("encoding.json") + load_cases("characters.json") + load_cases("sentences.json")
+)
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_every_letter_change_is_logged(name, case, rules):
+    """A stage whose output letters differ from its input's must have logged an edit."""
+    text, changes = STAGES[name].fix(case["input"], Context(rules))
+    if LETTERS_AND_DIGITS.findall(text) != LETTERS_AND_DIGITS.findall(case["input"]):
+        assert changes.edits, f"{name} changed letters without logging them"
+        assert all(e.stage == name and e.rule and e.before != e.after for e in changes.edits)
+    else:
+        assert not changes.edits
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_stages_are_deterministic_and_idempotent(name, case, rules):
+    fix = STAGES[name].fix
+    once, _ = fix(case["input"], Context(rules))
+    assert fix(case["input"], Context(rules))[0] == once
+    assert fix(once, Context(rules))[0] == once
+
+
+def test_logged_edit_points_at_the_change(rules):
+    text = "Бірінші жол.\nи\u0306е"
+    _, changes = fix_characters(text, Context(rules))
+    (edit,) = changes.edits
+    assert (edit.rule, edit.before, edit.after) == ("nfc", "и\u0306", "й")
+    assert text[edit.position : edit.position + len(edit.before)] == edit.before
+
+
+def test_encoding_edit_records_ftfy_plan(rules):
+    broken = "Қазақ".encode().decode("cp1251")
+    _, changes = fix_encoding("Жол.\n" + broken, Context(rules))
+    (edit,) = changes.edits
+    assert edit.after == "Қазақ" and edit.position == len("Жол.\n")
+    assert edit.evidence["plan"], "the repair plan is kept as evidence"
+
+
+def test_white_space_is_counted_not_logged(rules):
+    _, changes = fix_characters("бір  екі   үш\tтөрт", Context(rules))
+    assert not changes.edits
+    assert changes.counts["space-run"] == 2 and changes.counts["space-like"] == 1
