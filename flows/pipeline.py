@@ -20,9 +20,11 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from prefect import flow, task
 from prefect.futures import as_completed
+from prefect.runtime import flow_run
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -136,6 +138,42 @@ def _task_runner(workers: int, dask_address: str | None = None):
     )
 
 
+def wait_for_task_records(flow_run_ids: list[str], expected: int, timeout: float = 30.0) -> None:
+    """Wait until Prefect's API has recorded `expected` completed task runs of these flow runs.
+
+    Task-run states reach the API as events that a server service writes in batches. The
+    temporary local API stops when the process exits, and events still queued then are lost,
+    with ERROR tracebacks on the console (seen on a loaded 2-core machine). Waiting here keeps
+    the run history whole and the console clean; it costs nothing when the records are in.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        TaskRunFilter,
+        TaskRunFilterFlowRunId,
+        TaskRunFilterState,
+        TaskRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    ids = [UUID(i) for i in flow_run_ids if i]
+    if not ids:
+        return  # called without Prefect's engine (flow.fn): nothing is being recorded
+    completed = TaskRunFilter(
+        flow_run_id=TaskRunFilterFlowRunId(any_=ids),
+        state=TaskRunFilterState(type=TaskRunFilterStateType(any_=[StateType.COMPLETED])),
+    )
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while len(client.read_task_runs(task_run_filter=completed)) < expected:
+            if time.monotonic() > deadline:
+                log.warning(
+                    "Prefect has not recorded every task run yet; its run history may miss "
+                    "some (the release is complete)"
+                )
+                return
+            time.sleep(0.1)
+
+
 def _progress(step: str, done: int, total: int, seconds: float) -> None:
     log.info("%s: shard %d/%d done (%.1f s)", step, done, total, seconds)
 
@@ -166,6 +204,7 @@ def process_shards(plan: RunPlan) -> dict[str, Any]:
         "repaired": repaired,
         "corrected": [c["corrected"] for c in corrected],
         "lexicon": lexicon,
+        "flow_run": flow_run.get_id(),
     }
 
 
@@ -194,9 +233,13 @@ def clean_corpus(
     if plan.work.exists():
         shutil.rmtree(plan.work)  # left by an interrupted run of the same plan
     plan.work.mkdir(parents=True)
+    if workers > 1:
+        log.info("shard tasks run on a Dask LocalCluster of %d worker processes", workers)
     try:
         shards = process_shards.with_options(task_runner=_task_runner(workers))(plan)
         version = publish_release(plan, shards["repaired"], shards["corrected"], shards["lexicon"])
+        # repair and correct per shard, statistics, publish: all must be on record
+        wait_for_task_records([shards["flow_run"], flow_run.get_id()], 2 * len(plan.shards) + 2)
     finally:
         shutil.rmtree(plan.work, ignore_errors=True)
     log.info("published %s", version)
