@@ -12,13 +12,14 @@ Prefect is imported only by `run`: the other commands stay fast.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import logging
 import sys
 import time
 from pathlib import Path
 
-from flows.ingest import SkippedInput, decode_bytes
+from flows.ingest import SkippedInput, SourcesError, decode_bytes
 from flows.release import (
     LEXICON,
     find_release,
@@ -40,6 +41,15 @@ class UsageError(Exception):
 def default_rules() -> str:
     """./rules when the current folder has one, else the rules shipped with the project."""
     return "rules" if Path("rules/pipeline.toml").is_file() else str(PROJECT / "rules")
+
+
+def known_encoding(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"unknown encoding {name!r}; use a Python codec name such as kz1048, ptcp154, cp1251"
+        ) from None
 
 
 def setup_logging(verbose: bool) -> None:
@@ -119,7 +129,7 @@ def command_clean(args: argparse.Namespace) -> int:
     rules = load_rules(args.rules)
     data = sys.stdin.buffer.read()
     try:
-        text = decode_bytes(data).text
+        text = decode_bytes(data, rules.encodings, args.encoding).text
     except SkippedInput as reason:
         if not data.strip():
             return 0  # nothing in, nothing out
@@ -224,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     clean = commands.add_parser("clean", help="clean stdin to stdout, one sentence per line")
     add_corpus_options(clean)
+    clean.add_argument(
+        "--encoding", type=known_encoding, help="read stdin in this encoding (default: detect it)"
+    )
     clean.set_defaults(handler=command_clean)
 
     versions = commands.add_parser("versions", help="list the releases")
@@ -263,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.verbose)
     try:
         return args.handler(args)
-    except (UsageError, RulesError, FileNotFoundError) as problem:
+    except (UsageError, RulesError, SourcesError, FileNotFoundError) as problem:
         print(f"tazala: error: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,18 +1,23 @@
 """Ingest: find the corpus files, turn bytes into text, and name each document.
 
-Encoding detection here is deliberately plain: a byte-order mark, else strict UTF-8, else
-cp1251 recorded as a fallback (the manifest says so). Scoring candidate code pages with a
-Kazakh character model is a later capability; until then a non-UTF-8 file is flagged in the
-report rather than trusted.
+The encoding of a file is, in this order: pinned by `corpus/sources.toml` (or `--encoding`),
+given by a byte-order mark, or detected: every candidate of `rules/kk/encodings.tsv` that
+decodes the bytes is scored with the Kazakh/Russian character model and the most plausible
+reading wins (not the first that does not fail: cp1251, KZ-1048 and PT154 decode any byte).
+The choice, its score and the runner-up go into the manifest.
 """
 
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import hashlib
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from flows.kazakh.charmodel import kazakh_model
 
 BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -21,8 +26,17 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-FALLBACK_ENCODING = "cp1251"
+SOURCES = "sources.toml"  # per-path encoding pins, at the corpus root; not a document
+SAMPLE_BYTES = 1 << 16  # enough text to tell code pages apart, cheap to score nine times
+SIXTEEN_BIT = ("utf-16", "utf-32")
+# A NUL-bearing file is text only if a 16-bit reading scores at least this per character;
+# binary data read as UTF-16 is CJK-looking noise at about the foreign-letter cost.
+TEXT_FLOOR = -4.5
 UNSAFE_ID_CHARACTERS = re.compile(r"[^\w.-]+")
+
+
+class SourcesError(ValueError):
+    """corpus/sources.toml is malformed; the message names file and line."""
 
 
 class SkippedInput(Exception):
@@ -43,7 +57,20 @@ class Input:
 class Decoded:
     text: str
     encoding: str
-    method: str  # how the encoding was decided: "bom", "strict", "fallback"
+    method: str  # how the encoding was decided: "pinned", "bom", "ascii", "model"
+    score: float | None = None  # character-model score per character of the sample
+    runner_up: str | None = None  # the next most plausible encoding, if any
+    runner_up_score: float | None = None
+
+    def describe(self) -> dict[str, object]:
+        """What the manifest records of the decision."""
+        return {
+            "encoding": self.encoding,
+            "method": self.method,
+            "score": self.score,
+            "runner_up": self.runner_up,
+            "runner_up_score": self.runner_up_score,
+        }
 
 
 def discover_inputs(corpus: Path) -> list[Input]:
@@ -87,8 +114,15 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def decode_bytes(data: bytes) -> Decoded:
-    """Bytes to text, or SkippedInput with the reason."""
+def decode_bytes(
+    data: bytes, candidates: tuple[str, ...] = ("utf-8",), pinned: str | None = None
+) -> Decoded:
+    """Bytes to text, or SkippedInput with the reason the user sees."""
+    if pinned:
+        try:
+            return Decoded(data.decode(pinned), codecs.lookup(pinned).name, "pinned")
+        except UnicodeDecodeError as exc:
+            raise SkippedInput(f"not valid {pinned}, the encoding pinned for it: {exc}") from None
     for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
@@ -97,11 +131,98 @@ def decode_bytes(data: bytes) -> Decoded:
                 raise SkippedInput(f"invalid {encoding} after its byte-order mark: {exc}") from None
     if not data.strip():
         raise SkippedInput("empty file")
-    if b"\0" in data:
-        raise SkippedInput("binary file (contains NUL bytes)")
-    try:
-        return Decoded(data.decode("utf-8"), "utf-8", "strict")
-    except UnicodeDecodeError:
-        return Decoded(
-            data.decode(FALLBACK_ENCODING, errors="replace"), FALLBACK_ENCODING, "fallback"
+    if data.isascii() and b"\0" not in data:
+        return Decoded(data.decode("ascii"), "utf-8", "ascii")
+    return detect_encoding(data, candidates)
+
+
+def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
+    """The candidate whose reading of the bytes the character model finds most plausible."""
+    sixteen_bit = b"\0" in data  # NUL bytes: UTF-16/32 text, or binary
+    model = kazakh_model()
+    sample = data[:SAMPLE_BYTES]
+    scored = []
+    for order, encoding in enumerate(candidates):
+        if encoding.startswith(SIXTEEN_BIT) != sixteen_bit:
+            continue
+        text = _decode_sample(sample, encoding, complete=len(data) <= SAMPLE_BYTES)
+        if text:
+            # Readings of the same bytes compete on total log-probability: per character,
+            # a reading that splits each letter in two (UTF-8 read as a code page) would
+            # look only half as bad as it is.
+            total = model.score(text)
+            scored.append((total, -order, encoding, total / len(text)))
+    scored.sort(reverse=True)
+    for rank, (_, _, encoding, score) in enumerate(scored):
+        if sixteen_bit and score < TEXT_FLOOR:
+            break
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue  # the sample decoded, the whole file does not
+        # The runner-up is the best other reading that differs: cp1251 and KZ-1048 read a
+        # text without Kazakh letters the same, and then the choice does not matter.
+        complete = len(data) <= SAMPLE_BYTES
+        chosen = _decode_sample(sample, encoding, complete)
+        runner_up = next(
+            (s for s in scored[rank + 1 :] if _decode_sample(sample, s[2], complete) != chosen),
+            None,
         )
+        return Decoded(
+            text,
+            encoding,
+            "model",
+            round(score, 3),
+            runner_up[2] if runner_up else None,
+            round(runner_up[3], 3) if runner_up else None,
+        )
+    if sixteen_bit:
+        raise SkippedInput("binary file (NUL bytes, and no UTF-16/32 reading looks like text)")
+    raise SkippedInput(f"not valid in any candidate encoding ({', '.join(candidates)})")
+
+
+def _decode_sample(sample: bytes, encoding: str, complete: bool) -> str | None:
+    """The sample as text, allowing a multi-byte character cut at its end."""
+    if encoding.startswith("utf-16") and len(sample) % 2:
+        sample = sample[:-1]
+    for cut in range(0 if complete else 4):
+        try:
+            return sample[: len(sample) - cut].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    try:
+        return sample.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def read_sources(corpus: Path) -> dict[str, str]:
+    """Encoding pins of corpus/sources.toml: {glob: encoding}, validated."""
+    path = corpus / SOURCES
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    try:
+        pins = tomllib.loads(text).get("encodings", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{path}: {exc}") from None
+    for pattern, encoding in pins.items():
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if pattern in row), 1)
+        if not isinstance(encoding, str):
+            raise SourcesError(f"{path}:{line}: the encoding for {pattern!r} must be a string")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise SourcesError(
+                f"{path}:{line}: unknown encoding {encoding!r} for {pattern!r}"
+            ) from None
+    return pins
+
+
+def pinned_encoding(path: str, pins: dict[str, str]) -> str | None:
+    """The encoding pinned for a corpus path: the last matching glob wins."""
+    found = None
+    for pattern, encoding in pins.items():
+        if fnmatch.fnmatch(path, pattern):
+            found = encoding
+    return found

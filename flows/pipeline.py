@@ -30,7 +30,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.clean import correct_document, repair_document
 from flows.document import Document, document_from_json, document_to_json
-from flows.ingest import SkippedInput, decode_bytes
+from flows.ingest import SkippedInput, decode_bytes, pinned_encoding
 from flows.plan import RunPlan, Shard, plan_run
 from flows.publish import write_release
 from flows.release import find_release
@@ -55,14 +55,17 @@ def _read_documents(path: Path) -> list[Document]:
 
 
 @task(name="repair-shard")
-def repair_shard(shard: Shard, corpus: str, rules_folder: str, work: str) -> dict[str, Any]:
+def repair_shard(
+    shard: Shard, corpus: str, rules_folder: str, pins: dict[str, str], work: str
+) -> dict[str, Any]:
     """Pass 1 over one shard: decode each file, run the repair stages, count word forms."""
     started = time.perf_counter()
     rules = load_rules(rules_folder)
     documents, inputs, skipped, counts = [], [], [], Counter()
     for item in shard.inputs:
         try:
-            decoded = decode_bytes((Path(corpus) / item.path).read_bytes())
+            pinned = pinned_encoding(item.path, pins)
+            decoded = decode_bytes((Path(corpus) / item.path).read_bytes(), rules.encodings, pinned)
         except (SkippedInput, OSError) as reason:
             skipped.append({"path": item.path, "reason": str(reason)})
             continue
@@ -70,7 +73,7 @@ def repair_shard(shard: Shard, corpus: str, rules_folder: str, work: str) -> dic
         repair_document(document, rules)
         counts.update(count_words(document.text))
         documents.append(document)
-        inputs.append({"path": item.path, "encoding": decoded.encoding, "method": decoded.method})
+        inputs.append({"path": item.path, **decoded.describe()})
     repaired = Path(work) / f"repaired-{shard.number:05d}.jsonl"
     counted = Path(work) / f"counts-{shard.number:05d}.tsv"
     _write_documents(repaired, documents)
@@ -183,7 +186,8 @@ def process_shards(plan: RunPlan) -> dict[str, Any]:
     """Repair every shard, reduce the statistics, correct every shard."""
     work = str(plan.work)
     total = len(plan.shards)
-    futures = [repair_shard.submit(s, plan.corpus, plan.rules, work) for s in plan.shards]
+    pins = plan.parameters["encoding_pins"]
+    futures = [repair_shard.submit(s, plan.corpus, plan.rules, pins, work) for s in plan.shards]
     repaired = []
     for done, future in enumerate(as_completed(futures), 1):
         repaired.append(future.result())

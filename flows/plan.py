@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.ingest import Input, discover_inputs
+from flows.ingest import Input, discover_inputs, read_sources
 from flows.release import code_version, release_fingerprint
 from flows.rules import Rules, load_rules
 
@@ -64,15 +64,21 @@ def plan_shards(inputs: list[Input], shard_bytes: int) -> tuple[Shard, ...]:
     return tuple(shards)
 
 
-def pipeline_parameters(rules: Rules) -> dict[str, Any]:
-    """What decides the output besides inputs and code: stage order and stage parameters."""
-    return {"repair": list(rules.repair), "correct": list(rules.correct), **rules.parameters}
+def pipeline_parameters(rules: Rules, pins: dict[str, str]) -> dict[str, Any]:
+    """What decides the output besides inputs and code: stage order, stage parameters and
+    the encodings pinned in corpus/sources.toml."""
+    return {
+        "repair": list(rules.repair),
+        "correct": list(rules.correct),
+        **rules.parameters,
+        "encoding_pins": pins,
+    }
 
 
 def plan_run(corpus: str, output: str, rules_folder: str, shard_mb: float) -> RunPlan:
     rules = load_rules(rules_folder)  # fails before any work when a rules file is broken
     inputs = discover_inputs(Path(corpus))
-    parameters = pipeline_parameters(rules)
+    parameters = pipeline_parameters(rules, read_sources(Path(corpus)))
     code = code_version()
     fingerprint = release_fingerprint(
         [[i.path, i.sha256] for i in inputs], rules.fingerprint, code, parameters

@@ -32,7 +32,7 @@ TOP_CORRECTIONS = 50
 
 def write_release(
     plan: RunPlan,
-    encodings: dict[str, dict[str, str]],
+    encodings: dict[str, dict[str, Any]],
     skipped: list[dict[str, str]],
     corrected: list[Path],
     lexicon: Path,
@@ -127,7 +127,7 @@ def _json_line(row: dict[str, Any]) -> str:
 
 def build_manifest(
     plan: RunPlan,
-    encodings: dict[str, dict[str, str]],
+    encodings: dict[str, dict[str, Any]],
     skipped: list[dict[str, str]],
     stage_counts: dict[str, dict[str, int]],
     totals: dict[str, int],
@@ -143,6 +143,9 @@ def build_manifest(
                 "sha256": item.sha256,
                 "encoding": decoded.get("encoding"),
                 "encoding_method": decoded.get("method"),
+                "encoding_score": decoded.get("score"),
+                "encoding_runner_up": decoded.get("runner_up"),
+                "encoding_runner_up_score": decoded.get("runner_up_score"),
             }
         )
     return {

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from flows import __version__
+from flows.kazakh.dictionaries import resources_version
 from flows.statistics import CorpusStatistics, load_statistics
 
 RELEASE_NAME = re.compile(r"^v(\d{4,})$")
@@ -40,9 +41,10 @@ TEMPORARY_PREFIX = ".tmp-"
 
 @cache
 def code_version() -> str:
-    """The package version plus a digest of its source, so that any code change counts."""
+    """The package version plus a digest of its source and of the language resources it
+    learns from (the hunspell dictionaries' version), so that any change counts."""
     package = Path(__file__).parent
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(resources_version().encode())
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())

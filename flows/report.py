@@ -45,13 +45,23 @@ def render_report(manifest: dict[str, Any], top: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+UNCERTAIN_MARGIN = 0.05  # score per character between the chosen encoding and the next
+
+
 def _warnings(manifest: dict[str, Any]) -> list[str]:
     warnings = [f"- skipped `{s['path']}`: {s['reason']}" for s in manifest["skipped"]]
-    warnings += [
-        f"- `{i['path']}` is not valid UTF-8; read as {i['encoding']} without verification"
-        for i in manifest["inputs"]
-        if i["encoding_method"] == "fallback"
-    ]
+    for i in manifest["inputs"]:
+        runner_up, score = i.get("encoding_runner_up"), i.get("encoding_score")
+        if (
+            runner_up
+            and score is not None
+            and score - i["encoding_runner_up_score"] < UNCERTAIN_MARGIN
+        ):
+            warnings.append(
+                f"- `{i['path']}`: read as {i['encoding']}, but {runner_up} is nearly as "
+                f"plausible ({score} against {i['encoding_runner_up_score']} per character); "
+                "pin the right one in corpus/sources.toml"
+            )
     return warnings
 
 

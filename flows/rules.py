@@ -7,8 +7,10 @@ changed rule always gives a new release.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +38,15 @@ class Abbreviations:
 
 
 @dataclass(frozen=True)
+class MojibakeChain:
+    """Bytes in `true_encoding` that were read as `read_as`."""
+
+    name: str
+    read_as: str
+    true_encoding: str
+
+
+@dataclass(frozen=True)
 class Rules:
     folder: str
     fingerprint: str
@@ -43,6 +54,14 @@ class Rules:
     correct: tuple[str, ...]
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     abbreviations: Abbreviations = Abbreviations()
+    encodings: tuple[str, ...] = ("utf-8",)
+    mojibake: tuple[MojibakeChain, ...] = ()
+    legacy_fonts: dict[str, str] = field(default_factory=dict)
+    homoglyphs: dict[str, str] = field(default_factory=dict)  # Latin -> Cyrillic
+    letters: dict[str, str] = field(default_factory=dict)
+
+    def parameter(self, stage: str, name: str, default: Any) -> Any:
+        return self.parameters.get(stage, {}).get(name, default)
 
     def threshold(self, stage: str) -> float:
         """The confidence a correction of `stage` needs to be applied rather than suggested."""
@@ -86,6 +105,13 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         correct=correct,
         parameters=parameters,
         abbreviations=read_abbreviations(root / "kk" / "abbreviations.txt"),
+        encodings=tuple(row[0] for row in read_table(root / "kk" / "encodings.tsv", 2, _codec)),
+        mojibake=tuple(
+            MojibakeChain(*row[:3]) for row in read_table(root / "kk" / "mojibake.tsv", 3, _chain)
+        ),
+        legacy_fonts=_pairs(root / "kk" / "legacy_fonts.tsv", _letter_pair),
+        homoglyphs=_pairs(root / "kk" / "homoglyphs.tsv", _homoglyph),
+        letters=_pairs(root / "kk" / "letters.tsv", _letter_pair, columns=3),
     )
 
 
@@ -159,3 +185,63 @@ def read_abbreviations(path: Path) -> Abbreviations:
         if flags:
             final.add(key)
     return Abbreviations(frozenset(every), frozenset(final))
+
+
+def read_table(path: Path, columns: int, check: Any = None) -> list[list[str]]:
+    """Rows of a tab-separated rules table ('#' starts a comment line); each row has at least
+    `columns` cells and passes `check(row)`, which returns a problem or None."""
+    if not path.is_file():
+        return []
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        row = [cell.strip() for cell in line.split("\t")]
+        if len(row) < columns or not all(row[:columns]):
+            raise RulesError(
+                f"{path}:{number}: expected {columns} tab-separated columns, got {line!r}"
+            )
+        if check and (problem := check(row)):
+            raise RulesError(f"{path}:{number}: {problem}")
+        rows.append(row)
+    return rows
+
+
+def _pairs(path: Path, check: Any, columns: int = 2) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for row in read_table(path, columns, check):
+        if row[0] in pairs:
+            raise RulesError(f"{path}: {row[0]!r} is listed twice")
+        pairs[row[0]] = row[1]
+    return pairs
+
+
+def _codec(row: list[str]) -> str | None:
+    try:
+        codecs.lookup(row[0])
+    except LookupError:
+        return f"unknown encoding {row[0]!r} (a Python codec name such as kz1048)"
+    return None
+
+
+def _chain(row: list[str]) -> str | None:
+    return _codec([row[1]]) or _codec([row[2]])
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.split()[0] if name else ""
+
+
+def _letter_pair(row: list[str]) -> str | None:
+    if len(row[0]) != 1 or len(row[1]) != 1:
+        return "each column holds one letter"
+    return None
+
+
+def _homoglyph(row: list[str]) -> str | None:
+    if problem := _letter_pair(row):
+        return problem
+    if _script(row[0]) != "LATIN" or _script(row[1]) != "CYRILLIC":
+        return f"{row[0]!r} must be a Latin letter and {row[1]!r} a Cyrillic one"
+    return None

@@ -8,7 +8,7 @@ from cases import load_cases
 from flows.evaluate import LETTERS_AND_DIGITS
 from flows.stages import STAGES, Context
 from flows.stages.characters import fix_characters
-from flows.stages.encoding import fix_encoding
+from flows.stages.encoding import fix_encoding, replay_plan
 from flows.stages.sentences import split_sentences
 
 
@@ -73,3 +73,13 @@ def test_white_space_is_counted_not_logged(rules):
     _, changes = fix_characters("бір  екі   үш\tтөрт", Context(rules))
     assert not changes.edits
     assert changes.counts["space-run"] == 2 and changes.counts["space-like"] == 1
+
+
+@pytest.mark.parametrize("case", load_cases("encoding.json"))
+def test_encoding_plans_replay(case, rules):
+    """Each logged repair carries a plan that reproduces it from the original line."""
+    _, changes = fix_encoding(case["input"], Context(rules))
+    for edit in changes.edits:
+        line = edit.evidence["line"]
+        replayed = replay_plan(line, edit.evidence["plan"], rules)
+        assert edit.after in replayed and edit.before in line

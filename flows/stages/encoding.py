@@ -1,15 +1,29 @@
-"""Encoding stage: repair mojibake with ftfy, configured for encoding repair only.
+"""Encoding stage: repair mojibake, with ftfy and with the chains ftfy does not know.
 
-ftfy repairs UTF-8 that was decoded as cp1251, cp1252 or Latin-1. Everything else ftfy can do
-(quotes, ligatures, widths, HTML entities, normalisation, line breaks, control characters) is
-switched off here: those are other stages' decisions, and a corpus' quotes are its own.
+ftfy repairs UTF-8 that was decoded as cp1251, cp1252 or Latin-1 (configured here for encoding
+repair only: quotes, ligatures, widths, entities and normalisation are other stages' business).
+After it, the chains of `rules/kk/mojibake.tsv` (UTF-8 read as KZ-1048, PT154, KOI8-R, CP866,
+mac-cyrillic, ISO-8859-5; KZ-1048 and PT154 read as cp1251 or as each other) and the legacy
+KZ-font remap of `rules/kk/legacy_fonts.tsv` are tried on each line that shows their traces.
+
+No repair is applied blindly: a chain changes the words where the character model scores the
+repaired word higher, and only when the line as a whole gains at least `min_gain` (so Serbian
+`Јован`, Macedonian `ќе` or Ukrainian `Київ` stay as they are). Each repaired line is one edit
+whose evidence holds the plan (the steps, replayable with `replay_plan`) and the gain.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+
 import ftfy
+import regex
+from ftfy.badness import is_bad
 
 from flows.document import Changes, Edit, changed_span
+from flows.kazakh.charmodel import CharModel, kazakh_model, other_cyrillic_model
+from flows.rules import Rules
 from flows.stages.base import Context, Stage
 
 ENCODING_ONLY = ftfy.TextFixerConfig(
@@ -23,31 +37,328 @@ ENCODING_ONLY = ftfy.TextFixerConfig(
     normalization=None,
     explain=True,
 )
+MIN_GAIN = 4.0  # log-probability a line must gain from a repair; pipeline.toml [encoding]
+ROUNDS = 2  # mojibake of mojibake
+KAZAKH_FONT = "kz-font"
 
 
-def fix_encoding(text: str, context: Context | None = None) -> tuple[str, Changes]:
-    """Repair mojibake line by line; each repaired line is one edit with ftfy's plan."""
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: built once per rules
+class Repair:
+    """One way text got garbled, and how to undo it for a word."""
+
+    name: str
+    read_as: str  # the encoding the bytes were wrongly read as ("" for a font remap)
+    true_encoding: str
+    table: dict[int, str] | None  # single-byte mix-ups are a character map
+    evidence: regex.Pattern  # what only a text garbled this way contains
+    trigger: regex.Pattern  # what a garbled word contains, once the line shows evidence
+
+    def apply(self, word: str) -> str | None:
+        if self.table is not None:
+            return word.translate(self.table)
+        try:
+            return word.encode(self.read_as).decode(self.true_encoding)
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return None
+
+    def repair(self, word: str, model: CharModel) -> str | None:
+        """The word repaired into plain text, undoing the garbling once or, where once leaves
+        it garbled (mojibake of mojibake: `Р\xa0В±`), twice; None if that fails."""
+        fixed = self.apply(word)
+        if fixed and fixed != word and self.trigger.search(fixed):
+            twice = self.apply(fixed)
+            if (
+                twice
+                and model.is_plain(twice)
+                and (not model.is_plain(fixed) or model.score(twice) > model.score(fixed))
+            ):
+                fixed = twice
+        return fixed if fixed and fixed != word and model.is_plain(fixed) else None
+
+
+def _byte_chars(encoding: str, first: int, last: int) -> str:
+    chars = []
+    for byte in range(first, last + 1):
+        try:
+            chars.append(bytes([byte]).decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    return "".join(chars)
+
+
+def _char_class(chars: str) -> str:
+    return "[" + "".join(regex.escape(ch) for ch in sorted(set(chars))) + "]"
+
+
+def build_repair(name: str, read_as: str, true_encoding: str, alphabet: str) -> Repair:
+    """A repair for bytes in `true_encoding` read as `read_as`; `alphabet` holds the letters
+    of ordinary text, which alone are no evidence of garbling."""
+    if true_encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+        # A UTF-8 character read as a single-byte code page: a lead character, then one
+        # continuation character (Cyrillic letters are two bytes), or for the three-byte
+        # characters of ordinary text (dashes and quotes E2 80 xx, № E2 84 xx) exactly those.
+        # Looser, CP866's lead bytes would be ordinary lower-case letters. Two such pairs in
+        # a row are the evidence; one marks a garbled word in a suspect line.
+        # Lead bytes of ordinary text: C2-C3 (« » ° and the like), D0-D3 (Cyrillic).
+        lead2 = _char_class(_byte_chars(read_as, 0xC2, 0xC3) + _byte_chars(read_as, 0xD0, 0xD3))
+        tails = _byte_chars(read_as, 0x80, 0xBF)
+        continuation = _char_class(tails)
+        punctuation = _char_class(_byte_chars(read_as, 0xE2, 0xE2)) + _char_class(
+            _byte_chars(read_as, 0x80, 0x80) + _byte_chars(read_as, 0x84, 0x84)
+        )
+        pair = f"(?:{lead2}{continuation}|{punctuation}{continuation})"
+        # One pair is evidence enough when its second character is no letter of ordinary
+        # text (KOI8-R's box drawing); otherwise it takes two pairs in a row.
+        leads = _byte_chars(read_as, 0xC2, 0xC3) + _byte_chars(read_as, 0xD0, 0xD3)
+        odd_tails = "".join(ch for ch in tails if ch.lower() not in alphabet)
+        odd_leads = "".join(ch for ch in leads if ch.lower() not in alphabet)
+        evidence = f"{pair}{pair}"
+        if odd_tails:
+            evidence += f"|{lead2}{_char_class(odd_tails)}"
+        if odd_leads:
+            evidence += f"|{_char_class(odd_leads)}{continuation}"
+        return Repair(
+            name, read_as, true_encoding, None, regex.compile(evidence), regex.compile(pair)
+        )
+    table = {}
+    for byte in range(256):
+        try:
+            seen, meant = bytes([byte]).decode(read_as), bytes([byte]).decode(true_encoding)
+        except UnicodeDecodeError:
+            continue
+        if seen != meant:
+            table[ord(seen)] = meant
+    return _map_repair(name, read_as, true_encoding, table, alphabet)
+
+
+def _map_repair(
+    name: str, read_as: str, true_encoding: str, table: dict[int, str], alphabet: str
+) -> Repair:
+    # KZ-1048 read as PT154 turns ғ into ә: a garbled text may hold ordinary letters in
+    # wrong places, but only letters foreign to Kazakh and Russian are evidence.
+    seen = "".join(map(chr, table))
+    foreign = "".join(ch for ch in seen if ch.lower() not in alphabet)
+    patterns = [_char_class(foreign)] if foreign else []
+    patterns += sorted({p for ch in seen if (p := harmony_violation(ch))})
+    evidence = regex.compile("|".join(patterns) or "(?!)", regex.IGNORECASE)
+    return Repair(name, read_as, true_encoding, table, evidence, regex.compile(_char_class(seen)))
+
+
+FRONT_VOWELS, BACK_VOWELS = "әеөүі", "аоұы"
+FRONT_ONLY, BACK_ONLY = "әөүк", "ғқұ"  # letters native words pair with one vowel class
+
+
+def harmony_violation(letter: str) -> str | None:
+    """A pattern for `letter` inside a word of the other vowel class (`орталыәы`: ә among
+    back vowels, `мғселе`: ғ among front ones). A chain that swaps ordinary Kazakh letters
+    leaves no foreign letter behind, but it breaks vowel harmony."""
+    letter = letter.lower()
+    if letter in FRONT_ONLY:
+        other = BACK_VOWELS
+    elif letter in BACK_ONLY:
+        other = FRONT_VOWELS.replace("і", "")  # і also stands in back-vowel loans
+    else:
+        return None
+    word = r"[^\W\d_]*"
+    return f"{letter}{word}[{other}]|[{other}]{word}{letter}"
+
+
+def font_repair(remap: dict[str, str], alphabet: str) -> Repair:
+    table = {ord(seen): meant for seen, meant in remap.items()}
+    return _map_repair(KAZAKH_FONT, "", "", table, alphabet)
+
+
+_REPAIRS: dict[str, tuple[Repair, ...]] = {}
+
+
+def repairs_for(rules: Rules) -> tuple[Repair, ...]:
+    """The repairs of a rules folder, built once per rules fingerprint."""
+    if rules.fingerprint not in _REPAIRS:
+        alphabet = "".join(kazakh_model().unigrams)
+        repairs = [
+            build_repair(c.name, c.read_as, c.true_encoding, alphabet) for c in rules.mojibake
+        ]
+        if rules.legacy_fonts:
+            repairs.append(font_repair(rules.legacy_fonts, alphabet))
+        _REPAIRS[rules.fingerprint] = tuple(repairs)
+    return _REPAIRS[rules.fingerprint]
+
+
+@cache
+def any_evidence(repairs: tuple[Repair, ...]) -> regex.Pattern:
+    return regex.compile("|".join(f"(?:{r.evidence.pattern})" for r in repairs) or "(?!)")
+
+
+def repair_words(line: str, repair: Repair, model: CharModel) -> tuple[str, float, bool]:
+    """The line with every word that shows `repair`'s traces repaired, the net gain, and
+    whether the repair removed characters that no Kazakh or Russian text has.
+
+    Garbling is a property of how the line was stored, not of each word: the decision is the
+    line's net gain (words the repair makes worse count against it), and once taken it holds
+    for every word of the line, rare words, initials and abbreviations too.
+    """
+    words = line.split(" ")
+    net, changed, removes_odd = 0.0, False, False
+    for i, word in enumerate(words):
+        if not repair.trigger.search(word):
+            continue
+        fixed = repair.repair(word, model)
+        if fixed is None:
+            continue
+        net += model.score(fixed) - model.score(word)
+        removes_odd = removes_odd or not model.is_plain(word)
+        words[i], changed = fixed, True
+    return (" ".join(words), net, removes_odd) if changed else (line, 0.0, False)
+
+
+def repair_line(
+    line: str, repairs: tuple[Repair, ...], model: CharModel, min_gain: float
+) -> tuple[str, list[str], float]:
+    """Apply the best-scoring repair while one gains enough; returns (line, plan, gain)."""
+    plan, total, mapped = [], 0.0, False
+    for _ in range(ROUNDS):
+        best = None
+        for repair in repairs:
+            # A second round undoes a second layer of UTF-8 mojibake; a line goes through a
+            # single-byte code-page mix-up once at most.
+            if (mapped and repair.table is not None) or not repair.evidence.search(line):
+                continue
+            fixed, gain, removes_odd = repair_words(line, repair, model)
+            # Removing letters or signs that no Kazakh or Russian text has is evidence of its
+            # own: such a repair needs half the gain of one that only swaps ordinary letters.
+            needed = min_gain / 2 if removes_odd else min_gain
+            if gain >= needed and (best is None or gain > best[0]):
+                best = (gain, repair.name, fixed)
+        if best is not None:
+            # The line may be no mojibake at all but Ukrainian, Belarusian, Macedonian or
+            # Serbian: the repair must also beat that reading of it.
+            other = other_cyrillic_model().score(line) - model.score(line)
+            if other > 0 and best[0] - other < min_gain:
+                best = None
+        if best is None:
+            break
+        total += best[0]
+        plan.append(best[1])
+        line = best[2]
+        mapped = mapped or next(r for r in repairs if r.name == best[1]).table is not None
+    return line, plan, total
+
+
+def replay_plan(text: str, plan: list[list], rules: Rules) -> str:
+    """Apply a logged plan again: ["ftfy", ftfy's steps] and ["chain", name] steps."""
+    by_name = {r.name: r for r in repairs_for(rules)}
+    model = kazakh_model()
+    for kind, detail in plan:
+        if kind == "ftfy":
+            text = ftfy.apply_plan(text, detail)
+        else:
+            repair = by_name[detail]
+            text = " ".join(
+                (repair.repair(w, model) or w) if repair.trigger.search(w) else w
+                for w in text.split(" ")
+            )
+    return text
+
+
+def fix_encoding(text: str, context: Context) -> tuple[str, Changes]:
+    """Repair mojibake line by line; each repaired line is one edit with its plan."""
     changes = Changes()
     if text.isascii():
         return text, changes
-    lines, offset = text.split("\n"), 0
+    rules = context.rules
+    repairs = repairs_for(rules)
+    min_gain = float(rules.parameter("encoding", "min_gain", MIN_GAIN))
+    # One search over the whole document each decides whether any line needs ftfy or the
+    # chains: most documents need neither, and then this stage costs two regex scans.
+    suspicious = any_evidence(repairs).search(text) is not None
+    if not (suspicious or is_bad(text)):
+        return text, changes
+    model = kazakh_model() if suspicious else None
+    lines = text.split("\n")
+    repaired: dict[int, tuple[str, list[list], float]] = {}
+    proof: dict[str, float] = {}  # chain -> gain it showed in this document
     for i, line in enumerate(lines):
-        if not line.isascii():
-            fixed, plan = ftfy.fix_and_explain(line, config=ENCODING_ONLY)
+        if not line.isascii() and (is_bad(line) or model and any_evidence(repairs).search(line)):
+            fixed, plan, gain = fix_line(line, repairs, model, min_gain)
             if fixed != line:
-                start, before, after = changed_span(line, fixed)
-                steps = [list(step) for step in plan or []]
-                changes.apply(
-                    Edit("encoding", "ftfy", before, after, offset + start, 1.0, {"plan": steps})
-                )
-                lines[i] = fixed
+                repaired[i] = (fixed, plan, gain)
+                for kind, name in plan:
+                    if kind == "chain":
+                        proof[name] = proof.get(name, 0.0) + gain
+    if model is not None:
+        repaired |= repair_with_document_proof(lines, repaired, proof, repairs, model, min_gain)
+    offset = 0
+    for i, line in enumerate(lines):
+        if i in repaired:
+            fixed, plan, gain = repaired[i]
+            start, before, after = changed_span(line, fixed)
+            rule = "+".join(step[1] if step[0] == "chain" else "ftfy" for step in plan)
+            evidence = {"plan": plan, "line": line, "gain": round(gain, 2)}
+            changes.apply(Edit("encoding", rule, before, after, offset + start, 1.0, evidence))
+            lines[i] = fixed
         offset += len(line) + 1
     return "\n".join(lines), changes
+
+
+PROOF = 3.0  # a chain whose repairs gained min_gain * PROOF in a document is proven there
+
+
+def repair_with_document_proof(
+    lines: list[str],
+    repaired: dict[int, tuple[str, list[list], float]],
+    proof: dict[str, float],
+    repairs: tuple[Repair, ...],
+    model: CharModel,
+    min_gain: float,
+) -> dict[int, tuple[str, list[list], float]]:
+    """Lines too short to prove a garbling themselves (an initial alone, `Рқ.`), repaired by
+    a chain the rest of their document proved: garbling happens to whole files."""
+    proven = [r for r in repairs if proof.get(r.name, 0.0) >= PROOF * min_gain]
+    more: dict[int, tuple[str, list[list], float]] = {}
+    for i, line in enumerate(lines):
+        if i in repaired or line.isascii():
+            continue
+        for repair in proven:
+            if not repair.trigger.search(line):
+                continue
+            fixed, gain, _ = repair_words(line, repair, model)
+            other = other_cyrillic_model().score(line) - model.score(line)
+            # In a proven document a short line needs no gain of its own, only no strong
+            # objection: a lone initial scores low as a word whatever its letters.
+            if fixed != line and gain > -2 * min_gain and (other <= 0 or gain > other):
+                more[i] = (fixed, [["chain", repair.name]], gain)
+                break
+    return more
+
+
+def fix_line(
+    line: str, repairs: tuple[Repair, ...], model: CharModel | None, min_gain: float
+) -> tuple[str, list[list], float]:
+    """ftfy then the chains, or the chains alone: ftfy takes UTF-8 read as KZ-1048 or
+    ISO-8859-5 for cp1251 or Latin-1 mojibake and garbles it further, so where both paths
+    change the line the character model picks the more plausible result."""
+    after_ftfy, ftfy_steps = ftfy.fix_and_explain(line, config=ENCODING_ONLY)
+    if model is None:
+        if after_ftfy == line:
+            return line, [], 0.0
+        return after_ftfy, [["ftfy", [list(step) for step in ftfy_steps or []]]], 0.0
+    paths = []
+    if after_ftfy != line:
+        fixed, chains, gain = repair_line(after_ftfy, repairs, model, min_gain)
+        plan = [["ftfy", [list(step) for step in ftfy_steps or []]]]
+        paths.append((fixed, plan + [["chain", name] for name in chains], gain))
+    fixed, chains, gain = repair_line(line, repairs, model, min_gain)
+    if chains:
+        paths.append((fixed, [["chain", name] for name in chains], gain))
+    if not paths:
+        return line, [], 0.0
+    return max(paths, key=lambda path: model.score(path[0]))
 
 
 STAGE = Stage(
     "encoding",
     fix_encoding,
-    "mojibake repaired by ftfy (UTF-8 read as cp1251/cp1252/Latin-1); "
-    "Kazakh code pages (KZ-1048, PT154) and KZ fonts are not repaired yet",
+    "mojibake: ftfy (UTF-8 read as cp1251/cp1252/Latin-1), and UTF-8 read as KZ-1048, PT154, "
+    "KOI8-R, CP866, mac-cyrillic, ISO-8859-5; KZ-1048/PT154 read as cp1251 or each other; "
+    "KZ fonts. Each decided per word by the character model",
 )

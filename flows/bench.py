@@ -1,0 +1,129 @@
+"""Benchmarks: restoration rates and throughput, reported (never asserted in tests).
+
+tazala bench encoding FILE...   corrupt every sentence by each mojibake chain, repair it
+tazala bench speed FILE...      MB/s and peak memory of the repair stages
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from flows.rules import Rules
+from flows.stages.base import Context
+from flows.stages.characters import fix_characters
+from flows.stages.encoding import fix_encoding
+
+
+def _through(true: str, read_as: str) -> Callable[[str], str | None]:
+    def corrupt(text: str) -> str | None:
+        try:
+            return text.encode(true).decode(read_as)
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return None  # the chain destroys this text: counted apart
+
+    return corrupt
+
+
+def _twice(corrupt: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    def double(text: str) -> str | None:
+        once = corrupt(text)
+        return corrupt(once) if once is not None else None
+
+    return double
+
+
+def corruptions(rules: Rules) -> dict[str, Callable[[str], str | None]]:
+    """Every way of garbling text the encoding stage claims to repair."""
+    chains: dict[str, Callable[[str], str | None]] = {}
+    for chain in rules.mojibake:
+        chains[chain.name] = _through(chain.true_encoding, chain.read_as)
+    for read_as in ("cp1251", "cp1252", "latin-1"):
+        chains[f"utf8-as-{read_as} twice"] = _twice(_through("utf-8", read_as))
+    font = str.maketrans({meant: stored for stored, meant in rules.legacy_fonts.items()})
+    chains["kz-font"] = lambda text: text.translate(font)
+    return chains
+
+
+def read_sentences(paths: list[Path], limit: int | None) -> list[str]:
+    sentences = []
+    for path in paths:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        lines = [line for line in lines if line and not line.isascii()]
+        sentences += lines[:limit] if limit else lines
+    return sentences
+
+
+def bench_encoding(paths: list[Path], rules: Rules, limit: int | None = None) -> list[str]:
+    """Each chain garbles every sentence; the encoding stage repairs (a) every file as a whole,
+    as garbling happens in an archive, and (b) every sentence alone, with no document around
+    it. Sentences whose bytes the chain destroys (Ә through cp1251's hole at 0x98) are counted
+    apart; "harmed" counts clean sentences the stage changed."""
+    context = Context(rules)
+    files = [read_sentences([path], limit) for path in paths]
+    total = sum(len(f) for f in files)
+    rows = [f"{total:,} sentences from {len(paths)} files", ""]
+    header = f"{'chain':<24}{'garbled':>9}{'whole files':>13}{'alone':>9}{'destroyed':>11}"
+    rows += [header, "-" * len(header)]
+    for name, corrupt in corruptions(rules).items():
+        tally: Counter[str] = Counter()
+        for sentences in files:
+            kept, garbled_lines = [], []
+            for sentence in sentences:
+                garbled = corrupt(sentence)
+                if garbled is None:
+                    tally["destroyed"] += 1
+                    continue
+                kept.append(sentence)
+                garbled_lines.append(garbled)
+                if garbled != sentence:
+                    tally["garbled"] += 1
+                    tally["alone"] += fix_encoding(garbled, context)[0] == sentence
+            if not kept:
+                continue
+            whole = fix_encoding("\n".join(garbled_lines), context)[0].split("\n")
+            tally["whole"] += sum(
+                1 for s, g, w in zip(kept, garbled_lines, whole, strict=True) if g != s and w == s
+            )
+        rows.append(
+            f"{name:<24}{tally['garbled']:>9,}{_rate(tally['whole'], tally['garbled'])}"
+            f"{_rate(tally['alone'], tally['garbled'], 9)}{tally['destroyed']:>11,}"
+        )
+    harmed = sum(1 for f in files for s in f if fix_encoding(s, context)[0] != s)
+    harmed_whole = sum(
+        sum(
+            1
+            for s, w in zip(f, fix_encoding("\n".join(f), context)[0].split("\n"), strict=True)
+            if s != w
+        )
+        for f in files
+    )
+    rows.append(f"clean sentences changed: {harmed_whole} (whole files), {harmed} (alone)")
+    return rows
+
+
+def _rate(part: int, whole: int, width: int = 13) -> str:
+    return f"{100 * part / whole if whole else 100.0:>{width - 1}.2f}%"
+
+
+def bench_speed(paths: list[Path], rules: Rules, megabytes: float = 50.0) -> list[str]:
+    """Encoding plus characters stages on the files repeated to `megabytes`, one core."""
+    context = Context(rules)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in paths)
+    size = len(text.encode("utf-8"))
+    repeats = max(1, int(megabytes * 1e6 / size))
+    documents = [text] * repeats
+    started = time.perf_counter()
+    for document in documents:
+        fixed, _ = fix_encoding(document, context)
+        fix_characters(fixed, context)
+    seconds = time.perf_counter() - started
+    total = size * repeats / 1e6
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return [
+        f"encoding + characters: {total:.1f} MB in {seconds:.1f} s = {total / seconds:.1f} MB/s"
+        f" (one core); peak memory {peak:.0f} MB"
+    ]

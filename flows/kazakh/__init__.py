@@ -1,0 +1,1 @@
+"""What the pipeline knows about the Kazakh language (and the Russian around it)."""

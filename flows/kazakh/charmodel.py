@@ -1,0 +1,174 @@
+"""A character bigram model of Kazakh and Russian words: how Kazakh-or-Russian a text looks.
+
+It decides between readings of the same bytes (which code page?) and between a text and its
+repair (is this mojibake?): the reading with the higher score is the more plausible one. It is
+trained on the hunspell kk_KZ and ru_RU stems (Kazakh weighted up so that its letters are not
+drowned by the larger Russian list) and cached on disk, since training takes ~0.5 s.
+
+A text's score is a sum of log-probabilities:
+- letters of the model's alphabet, word by word: P(letter | previous letter), with word start
+  and end as letters of their own;
+- ASCII Latin letters: a flat cost (English words and Roman numerals are normal in a corpus
+  and read the same in every code page);
+- any other letter (Ј Ќ Ђ é Ð …): a foreign-letter cost, and any symbol that ordinary text
+  rarely has (‡ ‰ µ ± box drawing, controls): a symbol cost. Both are what mojibake is made of.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from flows.kazakh.dictionaries import dictionary_stems, resources_version
+
+MODEL_VERSION = 3
+KAZAKH_WEIGHT = 3  # the kk list is about a third of the ru list
+SMOOTHING = 0.05
+LATIN_COST = -2.5
+FOREIGN_COST = -9.0
+SYMBOL_COST = -9.0
+# Symbols that ordinary Kazakh and Russian text does use; everything else of categories
+# S* and C* costs SYMBOL_COST.
+ORDINARY_SYMBOLS = set("«»„“”‘’\"'–—-…№°%§&@#*+=/\\|<>()[]{}.,;:!?_~^`$\t\n\r ")
+# Inside a word, a capital after a small letter ("нЙТ") is what a wrong code page makes.
+CASE_COST = -4.0
+
+
+@dataclass(frozen=True)
+class CharModel:
+    pairs: dict[str, float]  # "ab" -> log P(b | a); "^" starts a word, "$" ends it
+    unigrams: dict[str, float]  # log P(letter), for a letter after a foreign one
+    unseen: float  # log P of a pair never seen in training
+
+    def score(self, text: str) -> float:
+        """Log-probability of the text's letters and symbols (higher: more plausible)."""
+        total, previous, was_lower = 0.0, "", False
+        pairs, unigrams = self.pairs, self.unigrams
+        # ё is written е in the hunspell lists; score it as е.
+        for original, ch in zip(text, text.lower().replace("ё", "е"), strict=True):
+            if ch in unigrams:
+                if previous:
+                    total += pairs.get(previous + ch, self.unseen)
+                    if was_lower and original != ch:
+                        total += CASE_COST
+                else:
+                    total += unigrams[ch]
+                previous, was_lower = ch, original == ch
+                continue
+            if previous and previous != "^":
+                total += pairs.get(previous + "$", self.unseen)
+            previous = "^" if ch.isspace() or ch in ORDINARY_SYMBOLS or ch.isdigit() else ""
+            total += character_cost(ch)
+        if previous and previous != "^":
+            total += pairs.get(previous + "$", self.unseen)
+        return total
+
+    def is_plain(self, text: str) -> bool:
+        """Only the model's letters, Latin letters, digits and ordinary punctuation: what a
+        repair must produce (a "repair" to CJK or braille signs is a coincidence)."""
+        return all(
+            ch in self.unigrams or ch == "ё" or character_cost(ch) == 0.0 or ch.isascii()
+            for ch in text.lower()
+        )
+
+
+@cache
+def character_cost(ch: str) -> float:
+    """The cost of a character outside the model's alphabet."""
+    if ch.isascii():
+        return LATIN_COST if ch.isalpha() else 0.0
+    if ch in ORDINARY_SYMBOLS or ch.isspace():
+        return 0.0  # (digits other than ASCII 0-9, such as Devanagari ०, are not ordinary)
+    category = unicodedata.category(ch)
+    if category.startswith("L"):
+        return FOREIGN_COST
+    if category in ("Pd", "Pi", "Pf", "Ps", "Pe", "Zs"):
+        return 0.0
+    return SYMBOL_COST
+
+
+def train(words: list[tuple[str, int]]) -> CharModel:
+    """Bigram log-probabilities from (word, weight) pairs."""
+    pairs: Counter[str] = Counter()
+    letters: Counter[str] = Counter()
+    for word, weight in words:
+        chain = f"^{word}$"
+        for a, b in zip(chain, chain[1:], strict=False):
+            pairs[a + b] += weight
+        for ch in word:
+            letters[ch] += weight
+    alphabet = sorted(letters)
+    outgoing: Counter[str] = Counter()
+    for pair, n in pairs.items():
+        outgoing[pair[0]] += n
+    size = len(alphabet) + 1
+    log_pairs = {
+        pair: math.log((n + SMOOTHING) / (outgoing[pair[0]] + SMOOTHING * size))
+        for pair, n in pairs.items()
+    }
+    unseen = math.log(SMOOTHING / (max(outgoing.values()) + SMOOTHING * size))
+    total = sum(letters.values())
+    unigrams = {ch: math.log(n / total) for ch, n in letters.items()}
+    return CharModel(log_pairs, unigrams, unseen)
+
+
+KAZAKH_RUSSIAN = (("kk_KZ", KAZAKH_WEIGHT), ("ru_RU", 1))
+# Languages whose ordinary letters (Ј Ќ Ѕ Є Ї Ґ Ў Ћ) look like Kazakh mojibake: a text they
+# explain well is not garbled Kazakh.
+OTHER_CYRILLIC = (("uk_UA", 1), ("be_BY", 1), ("mk_MK", 1), ("sr_RS_cyr", 1))
+
+
+def training_words(languages: tuple[tuple[str, int], ...]) -> list[tuple[str, int]]:
+    words = []
+    for language, weight in languages:
+        for stem in dictionary_stems(language):
+            word = stem.lower()
+            # Cyrillic words only: a few hunspell entries mix in Latin look-alikes (a, i).
+            if word.isalpha() and all("\u0400" <= ch <= "\u04ff" for ch in word):
+                words.append((word, weight))
+    return words
+
+
+def cache_folder() -> Path:
+    base = os.environ.get("TAZALA_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "tazala" if base else Path.home() / ".cache" / "tazala"
+
+
+def cached_model(name: str, languages: tuple[tuple[str, int], ...]) -> CharModel:
+    """A trained model, from the on-disk cache when its sources are unchanged."""
+    source = f"{MODEL_VERSION}|{resources_version()}|{languages}"
+    key = hashlib.sha256(source.encode()).hexdigest()[:16]
+    path = cache_folder() / f"charmodel-{name}-{key}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return CharModel(data["pairs"], data["unigrams"], data["unseen"])
+    except (OSError, ValueError, KeyError):
+        pass
+    model = train(training_words(languages))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(model.__dict__), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only home still works, only slower
+    return model
+
+
+@cache
+def kazakh_model() -> CharModel:
+    """Kazakh and Russian: what the corpus is written in."""
+    return cached_model("kk-ru", KAZAKH_RUSSIAN)
+
+
+@cache
+def other_cyrillic_model() -> CharModel:
+    """Ukrainian, Belarusian, Macedonian and Serbian: what a garbled-looking text may be."""
+    return cached_model("other", OTHER_CYRILLIC)
