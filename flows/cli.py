@@ -175,7 +175,12 @@ def command_show(args: argparse.Namespace) -> int:
 
 def command_evaluate(args: argparse.Namespace) -> int:
     from flows.clean import clean_text
-    from flows.evaluate import changed_letter_lines, evaluate_gold, format_summary
+    from flows.evaluate import (
+        changed_letter_lines,
+        evaluate_gold,
+        format_summary,
+        only_lookalikes_changed,
+    )
 
     rules = load_rules(args.rules)
     statistics = corpus_statistics(args)
@@ -190,12 +195,36 @@ def command_evaluate(args: argparse.Namespace) -> int:
     for path in args.unchanged:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
         changed = changed_letter_lines(lines, clean)
+        repaired = [
+            line for line in changed if only_lookalikes_changed(line, clean(line), rules.homoglyphs)
+        ]
+        harmed = [line for line in changed if line not in repaired]
         print(
-            f"unchanged {Path(path).name}: {len(lines):,} lines, "
-            f"{len(changed)} with a letter changed"
+            f"unchanged {Path(path).name}: {len(lines):,} lines, {len(harmed)} with a letter "
+            f"changed, {len(repaired)} with Latin look-alikes made Cyrillic"
         )
-        for line in changed[: args.show_changed]:
-            print(f"  - {line}")
+        for line in harmed[: args.show_changed]:
+            print(f"  - changed: {line}")
+        for line in repaired[: args.show_changed]:
+            print(f"  - look-alikes: {line} -> {clean(line)}")
+    return 0
+
+
+# --- bench ------------------------------------------------------------------------------------
+
+
+def command_bench(args: argparse.Namespace) -> int:
+    from flows.bench import bench_encoding, bench_speed
+
+    rules = load_rules(args.rules)
+    paths = [Path(p) for p in args.files] or sorted(Path("corpus").glob("**/*.txt"))
+    if not paths:
+        raise UsageError("no files to benchmark; pass some, or run where corpus/ has .txt files")
+    if args.what == "encoding":
+        rows = bench_encoding(paths, rules, args.limit)
+    else:
+        rows = bench_speed(paths, rules, args.megabytes)
+    print("\n".join(rows))
     return 0
 
 
@@ -268,6 +297,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
     add_corpus_options(evaluate)
     evaluate.set_defaults(handler=command_evaluate)
+    bench = commands.add_parser("bench", help="benchmarks: mojibake restoration, speed")
+    bench.add_argument("what", choices=["encoding", "speed"])
+    bench.add_argument("files", nargs="*", help="UTF-8 text files (default: corpus/**/*.txt)")
+    bench.add_argument("--rules", default=default_rules(), help="rules folder")
+    bench.add_argument("--limit", type=int, help="encoding: at most N sentences a file")
+    bench.add_argument(
+        "--megabytes",
+        type=float,
+        default=50.0,
+        help="speed: repeat the files up to this much text (default: 50)",
+    )
+    bench.set_defaults(handler=command_bench)
     return parser
 
 

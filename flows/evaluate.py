@@ -170,5 +170,14 @@ def changed_letter_lines(lines: Iterable[str], clean: Callable[[str], str]) -> l
     ]
 
 
+def only_lookalikes_changed(before: str, after: str, lookalikes: dict[str, str]) -> bool:
+    """True when the letters differ only by Latin look-alikes made Cyrillic (`Kөп` -> `Көп`):
+    a repair of a real error, not harm."""
+    fold = str.maketrans(lookalikes)
+    return LETTERS_AND_DIGITS.findall(before.translate(fold)) == LETTERS_AND_DIGITS.findall(
+        after.translate(fold)
+    )
+
+
 def format_summary(summary: dict[str, object]) -> str:
     return "  ".join(f"{key}={value}" for key, value in summary.items())

@@ -19,6 +19,7 @@ from typing import Any
 REPAIR_STAGES = ("encoding", "characters", "sentences")
 CORRECT_STAGES = ("ocr", "spelling")
 ABBREVIATION_FLAGS = {"ends-sentence"}
+STYLE_SETTINGS = {"quotes": {"keep", "guillemets", "straight"}, "dashes": {"keep", "em", "en"}}
 
 
 class RulesError(ValueError):
@@ -59,6 +60,7 @@ class Rules:
     legacy_fonts: dict[str, str] = field(default_factory=dict)
     homoglyphs: dict[str, str] = field(default_factory=dict)  # Latin -> Cyrillic
     letters: dict[str, str] = field(default_factory=dict)
+    abbreviation_suffixes: frozenset[str] = frozenset()
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -112,6 +114,9 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         legacy_fonts=_pairs(root / "kk" / "legacy_fonts.tsv", _letter_pair),
         homoglyphs=_pairs(root / "kk" / "homoglyphs.tsv", _homoglyph),
         letters=_pairs(root / "kk" / "letters.tsv", _letter_pair, columns=3),
+        abbreviation_suffixes=frozenset(
+            row[0] for row in read_table(root / "kk" / "abbreviation_suffixes.txt", 1, _suffix)
+        ),
     )
 
 
@@ -155,6 +160,15 @@ def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None
             raise RulesError(f"{path}:{line}: [{stage}] is not a stage")
         if not isinstance(values, dict):
             raise RulesError(f"{path}:{line}: [{stage}] must be a table of parameters")
+        for key, allowed in STYLE_SETTINGS.items():
+            if key in values and values[key] not in allowed:
+                line = _line_of(text, key)
+                raise RulesError(
+                    f"{path}:{line}: {key} must be one of {', '.join(sorted(allowed))}"
+                )
+        gain = values.get("min_gain")
+        if gain is not None and not (isinstance(gain, int | float) and gain >= 0):
+            raise RulesError(f"{path}:{_line_of(text, 'min_gain')}: min_gain must be a number >= 0")
         threshold = values.get("confidence_threshold")
         if threshold is not None and not (
             isinstance(threshold, int | float) and 0.0 <= threshold <= 1.0
@@ -226,6 +240,13 @@ def _codec(row: list[str]) -> str | None:
 
 def _chain(row: list[str]) -> str | None:
     return _codec([row[1]]) or _codec([row[2]])
+
+
+def _suffix(row: list[str]) -> str | None:
+    word = row[0]
+    if not (word.isalpha() and word.islower() and all(_script(ch) == "CYRILLIC" for ch in word)):
+        return f"{word!r} must be a lower-case Cyrillic suffix"
+    return None
 
 
 def _script(ch: str) -> str:

@@ -1,20 +1,32 @@
-"""Characters stage: Unicode NFC, white space, and spacing around punctuation.
+"""Characters stage: Unicode, letters that belong to another script, white space, spacing.
 
-NFC can change letters (a base letter and a combining mark become one code point), so each
-change is logged. White space and punctuation spacing change no letter: they are counted per
-rule, not logged one by one.
+Letter changes are logged edit by edit (NFC, Kazakh letter variants, Roman numerals written
+with Cyrillic look-alikes, Latin and Cyrillic look-alikes inside a word of the other script).
+Invisible characters, white space and punctuation spacing change no letter: they are counted
+per rule.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 
 import regex
 
-from flows.document import Changes, line_edits
+from flows.document import Changes, Edit, line_edits
+from flows.rules import Rules
 from flows.stages.base import Context, Stage
 
 LINE_ENDS = regex.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+# Zero-width space, word joiner, BOM, soft hyphen, direction marks and embeddings, C0 and C1
+# controls (tab and newline excepted). Zero-width (non-)joiners only between letters of
+# scripts that never need them: emoji and Persian or Indic text keep theirs.
+INVISIBLE = regex.compile(
+    r"[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    r"\x00-\x08\x0e-\x1f\x7f\x80-\x9f]"
+    r"|(?<=[\p{Cyrillic}\p{Latin}])[\u200c\u200d](?=[\p{Cyrillic}\p{Latin}])"
+)
 SPACE_LIKE = regex.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 SPACE_RUN = regex.compile(r" {2,}")
 LINE_EDGE_SPACES = regex.compile(r"^ +| +$", regex.MULTILINE)
@@ -22,19 +34,41 @@ BLANK_LINE_RUN = regex.compile(r"\n{3,}")
 # A space before closing punctuation that is itself followed by a space, another closing
 # mark or the end: "сөз , сөз" -> "сөз, сөз"; ".NET" and " .5" are left alone. Closing quotes
 # are not included: "” дейді" is as often an opening quote set the wrong way round.
-SPACE_BEFORE_PUNCTUATION = regex.compile(r"(?<=\S) +(?=[,.;:!?…)\]]+(?:\s|$))")
-SPACE_AFTER_OPENING = regex.compile(r"(?<=[(\[«„“]) +(?=\S)")
+SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<=\S) +(?=[,.;:!?…)\]]+(?:\s|$))")
+SPACE_AFTER_OPENING = re.compile(r"(?<=[(\[«„“]) +(?=\S)")
 # ", ; :" glued to the next word: "Алматы,Астана" -> "Алматы, Астана". The word before must
 # have two letters or more (a lone letter may be an initial misread as "Р,"), and digits on
 # either side are left alone ("1,5", "10:30").
-MISSING_SPACE_AFTER = regex.compile(r"(?<=\p{L}\p{L}[,;:])(?=\p{L})")
+MISSING_SPACE_AFTER = re.compile(r"(?<=[^\W\d_]{2}[,;:])(?=[^\W\d_])")
+# A word with both Latin and Cyrillic letters has a Latin letter next to a Cyrillic one: that
+# pair is searched (rare, and cheap to find), then widened to its word.
+SCRIPT_SEAM = re.compile(
+    r"[A-Za-z\u00c0-\u024fəƏ][\u0400-\u052f]|[\u0400-\u052f][A-Za-z\u00c0-\u024fəƏ]"
+)
+WORD_AROUND = regex.compile(r"[\p{L}\p{M}]*")
+# A suffix after an abbreviation, set off by a dash with a space on at least one side.
+ABBREVIATION_SUFFIX = regex.compile(r"\b(\p{Lu}{2,})(?: +[-–—] *| *[-–—] +)(\p{Ll}+)\b", regex.V1)
+# Roman numerals: valid after mapping the Cyrillic look-alikes Х І Ү to X I V.
+ROMAN_LOOKALIKES = str.maketrans({"Х": "X", "І": "I", "Ү": "V"})
+ROMAN_CANDIDATE = regex.compile(r"\b[XIVLCDMХІҮ]{2,}\b")
+ROMAN_NUMERAL = regex.compile(r"M{0,4}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
+QUOTES_TO_GUILLEMETS = regex.compile(r'[“„"](?=\S)(.*?)(?<=\S)[”“"]')
+QUOTES_TO_STRAIGHT = regex.compile(r"[«»“”„]")
+SPACED_DASH = regex.compile(r"(?<=\S) [-–—] (?=\S)")
 
 
-def fix_characters(text: str, context: Context | None = None) -> tuple[str, Changes]:
+def fix_characters(text: str, context: Context) -> tuple[str, Changes]:
     changes = Changes()
+    rules = context.rules
     text = normalize_nfc(text, changes)
+    text = fix_letters(text, rules, changes)
+    text = fix_roman_numerals(text, changes)
+    text = fix_lookalikes(text, rules, changes)
+    text = remove_invisible(text, changes)
     text = fix_white_space(text, changes)
     text = fix_punctuation_spacing(text, changes)
+    text = attach_abbreviation_suffixes(text, rules, changes)
+    text = fix_quote_and_dash_style(text, rules, changes)
     return text, changes
 
 
@@ -47,12 +81,134 @@ def normalize_nfc(text: str, changes: Changes) -> str:
     return normalized
 
 
-def _substitute(
-    pattern: regex.Pattern, replacement: str, text: str, rule: str, changes: Changes
-) -> str:
+def _replace_letters(text: str, matches: Iterable, replace, rule: str, changes: Changes) -> str:
+    """Replace each match by `replace(match)` (or leave it, on None), logging letter edits."""
+    parts, last = [], 0
+    for match in matches:
+        new = replace(match)
+        if new is None or new == match.group():
+            continue
+        changes.apply(Edit("characters", rule, match.group(), new, match.start()))
+        parts += [text[last : match.start()], new]
+        last = match.end()
+    return "".join(parts) + text[last:] if parts else text
+
+
+def fix_letters(text: str, rules: Rules, changes: Changes) -> str:
+    """Code points other languages own, used for a Kazakh letter (ӊ for ң)."""
+    if not rules.letters:
+        return text
+    pattern = _letters_pattern(tuple(rules.letters))
+    return _replace_letters(
+        text, pattern.finditer(text), lambda m: rules.letters[m.group()], "kazakh-letter", changes
+    )
+
+
+_PATTERNS: dict[tuple[str, ...], regex.Pattern] = {}
+
+
+def _letters_pattern(letters: tuple[str, ...]) -> regex.Pattern:
+    if letters not in _PATTERNS:
+        _PATTERNS[letters] = regex.compile("|".join(map(regex.escape, letters)))
+    return _PATTERNS[letters]
+
+
+def fix_roman_numerals(text: str, changes: Changes) -> str:
+    """ХХІ -> XXI, ХХҮІІ -> XXVII, ХV -> XV: Roman numerals are Latin even in Cyrillic text.
+    Only an upper-case token of two letters or more that is a valid numeral once mapped, and
+    that has a Cyrillic look-alike in it (a lone І is an initial; a real word is no numeral)."""
+
+    def to_latin(match: regex.Match) -> str | None:
+        token = match.group()
+        latin = token.translate(ROMAN_LOOKALIKES)
+        if latin == token or not ROMAN_NUMERAL.fullmatch(latin):
+            return None
+        return latin
+
+    return _replace_letters(
+        text, ROMAN_CANDIDATE.finditer(text), to_latin, "roman-numeral", changes
+    )
+
+
+def fix_lookalikes(text: str, rules: Rules, changes: Changes) -> str:
+    """A word mixing Latin and Cyrillic letters takes one script: its look-alikes become the
+    letters of the script the rest of the word is written in (`Kөп` -> `Көп`, `кepi` ->
+    `кері`), and the reverse inside a Latin word. Words in one script are left alone."""
+    to_cyrillic = rules.homoglyphs
+    to_latin = {c: latin for latin, c in rules.homoglyphs.items() if latin.isascii()}
+
+    def one_script(match: regex.Match) -> str | None:
+        word = match.group()
+        scripts = [_script(ch) for ch in word]
+        if "Latin" not in scripts or "Cyrillic" not in scripts:
+            return None
+        as_cyrillic = _convert(word, scripts, "Latin", to_cyrillic)
+        as_latin = _convert(word, scripts, "Cyrillic", to_latin)
+        if as_cyrillic and as_latin:
+            # Either script would do (кepi, Tөм): the text around the word decides.
+            return as_cyrillic if _surrounding_script(text, match) != "Latin" else as_latin
+        return as_cyrillic or as_latin
+
+    return _replace_letters(text, mixed_script_words(text), one_script, "lookalike", changes)
+
+
+CONTEXT = 200  # characters either side of a word that decide its script when it could be both
+CYRILLIC_LETTER, LATIN_LETTER = regex.compile(r"\p{Cyrillic}"), regex.compile(r"\p{Latin}")
+
+
+def _surrounding_script(text: str, match: regex.Match) -> str:
+    around = (
+        text[max(0, match.start() - CONTEXT) : match.start()]
+        + text[match.end() : match.end() + CONTEXT]
+    )
+    cyrillic = len(CYRILLIC_LETTER.findall(around))
+    latin = len(LATIN_LETTER.findall(around))
+    return "Latin" if latin > cyrillic else "Cyrillic"
+
+
+def mixed_script_words(text: str) -> Iterator[regex.Match]:
+    """The words of `text` that mix Latin and Cyrillic letters."""
+    last_end = -1
+    for seam in SCRIPT_SEAM.finditer(text):
+        if seam.start() < last_end:
+            continue  # a second seam in a word already found
+        start = seam.start()
+        while start > 0 and WORD_AROUND.fullmatch(text[start - 1]):
+            start -= 1
+        match = WORD_AROUND.match(text, start)
+        last_end = match.end()
+        yield match
+
+
+def _convert(word: str, scripts: list[str], source: str, table: dict[str, str]) -> str | None:
+    """The word with every `source`-script letter replaced by its twin, if all have one."""
+    out = []
+    for ch, script in zip(word, scripts, strict=True):
+        if script == source:
+            if ch not in table:
+                return None
+            out.append(table[ch])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _script(ch: str) -> str:
+    if "\u0400" <= ch <= "\u04ff" or "\u0500" <= ch <= "\u052f":
+        return "Cyrillic"
+    if ch.isascii() or "\u00c0" <= ch <= "\u024f" or ch in "əƏ":
+        return "Latin"
+    return "other"
+
+
+def _substitute(pattern: regex.Pattern, replacement, text: str, rule: str, changes: Changes) -> str:
     text, n = pattern.subn(replacement, text)
     changes.count(rule, n)
     return text
+
+
+def remove_invisible(text: str, changes: Changes) -> str:
+    return _substitute(INVISIBLE, "", text, "invisible", changes)
 
 
 def fix_white_space(text: str, changes: Changes) -> str:
@@ -71,9 +227,36 @@ def fix_punctuation_spacing(text: str, changes: Changes) -> str:
     return text
 
 
+def attach_abbreviation_suffixes(text: str, rules: Rules, changes: Changes) -> str:
+    """`КОКП – ның` -> `КОКП-ның`: a case suffix after an abbreviation takes a hyphen."""
+
+    def attach(match: regex.Match) -> str:
+        if match.group(2) not in rules.abbreviation_suffixes:
+            return match.group()
+        changes.count("abbreviation-suffix")
+        return f"{match.group(1)}-{match.group(2)}"
+
+    return ABBREVIATION_SUFFIX.sub(attach, text)
+
+
+def fix_quote_and_dash_style(text: str, rules: Rules, changes: Changes) -> str:
+    """Quote and dash style as `rules/pipeline.toml` [characters] asks (default: keep)."""
+    quotes = rules.parameter("characters", "quotes", "keep")
+    if quotes == "guillemets":
+        text = _substitute(QUOTES_TO_GUILLEMETS, r"«\1»", text, "quotes", changes)
+    elif quotes == "straight":
+        text = _substitute(QUOTES_TO_STRAIGHT, '"', text, "quotes", changes)
+    dashes = rules.parameter("characters", "dashes", "keep")
+    if dashes != "keep":
+        dash = "—" if dashes == "em" else "–"
+        text = _substitute(SPACED_DASH, f" {dash} ", text, "dashes", changes)
+    return text
+
+
 STAGE = Stage(
     "characters",
     fix_characters,
-    "NFC; tabs, no-break and other spaces to one space; blank-line runs folded; "
-    "spacing around , . ; : ! ? ( ). Invisible characters and Latin look-alikes: not yet",
+    "NFC; invisible and control characters removed; Latin/Cyrillic look-alikes made one "
+    "script per word; ӊ -> ң; Roman numerals in Latin; one space, none before , . ; : ! ? ); "
+    "abbreviation suffixes hyphenated (КОКП-ның); quote and dash style as configured",
 )

@@ -14,12 +14,14 @@ whose evidence holds the plan (the steps, replayable with `replay_plan`) and the
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
 import ftfy
 import regex
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE
 
 from flows.document import Changes, Edit, changed_span
 from flows.kazakh.charmodel import CharModel, kazakh_model, other_cyrillic_model
@@ -140,27 +142,34 @@ def _map_repair(
     foreign = "".join(ch for ch in seen if ch.lower() not in alphabet)
     patterns = [_char_class(foreign)] if foreign else []
     patterns += sorted({p for ch in seen if (p := harmony_violation(ch))})
-    evidence = regex.compile("|".join(patterns) or "(?!)", regex.IGNORECASE)
+    evidence = regex.compile("|".join(patterns) or "(?!)")
     return Repair(name, read_as, true_encoding, table, evidence, regex.compile(_char_class(seen)))
 
 
+VOWELS = "аәеиоөұүыіуэюяё"
 FRONT_VOWELS, BACK_VOWELS = "әеөүі", "аоұы"
-FRONT_ONLY, BACK_ONLY = "әөүк", "ғқұ"  # letters native words pair with one vowel class
 
 
 def harmony_violation(letter: str) -> str | None:
-    """A pattern for `letter` inside a word of the other vowel class (`орталыәы`: ә among
-    back vowels, `мғселе`: ғ among front ones). A chain that swaps ordinary Kazakh letters
-    leaves no foreign letter behind, but it breaks vowel harmony."""
+    """Where a chain that swaps ordinary Kazakh letters (KZ-1048 read as PT154 turns ғ into ә)
+    shows: a front vowel touching a back vowel (`орталыәы`), a back one touching a front one,
+    or a consonant with no vowel on either side where a vowel stood (`мғселе`). Whole-word
+    harmony is no evidence: compounds, loans and invariant suffixes mix the vowel classes."""
     letter = letter.lower()
-    if letter in FRONT_ONLY:
-        other = BACK_VOWELS
-    elif letter in BACK_ONLY:
-        other = FRONT_VOWELS.replace("і", "")  # і also stands in back-vowel loans
-    else:
-        return None
-    word = r"[^\W\d_]*"
-    return f"{letter}{word}[{other}]|[{other}]{word}{letter}"
+    both = f"[{letter}{letter.upper()}]"
+    front, back = _both_cases(FRONT_VOWELS), _both_cases(BACK_VOWELS)
+    if letter in FRONT_VOWELS:
+        return f"{both}[{back}]|[{back}]{both}"
+    if letter in BACK_VOWELS:
+        return f"{both}[{front}]|[{front}]{both}"
+    if letter in "ғқң":
+        consonant = f"[^\\W\\d_{_both_cases(VOWELS)}]"
+        return f"(?<={consonant}){both}(?={consonant})"
+    return None
+
+
+def _both_cases(letters: str) -> str:
+    return letters + letters.upper()
 
 
 def font_repair(remap: dict[str, str], alphabet: str) -> Repair:
@@ -185,8 +194,38 @@ def repairs_for(rules: Rules) -> tuple[Repair, ...]:
 
 
 @cache
-def any_evidence(repairs: tuple[Repair, ...]) -> regex.Pattern:
-    return regex.compile("|".join(f"(?:{r.evidence.pattern})" for r in repairs) or "(?!)")
+def any_evidence(repairs: tuple[Repair, ...]) -> re.Pattern:
+    """Every chain's evidence in one pattern, each alternative once (chains share some), for
+    the standard `re` engine: the whole-document scan is this stage's main cost on clean text,
+    and `re` runs these plain classes faster."""
+    alternatives: dict[str, None] = {}
+    for repair in repairs:
+        for alternative in _top_level_alternatives(repair.evidence.pattern):
+            alternatives.setdefault(alternative)
+    return re.compile("|".join(alternatives) or "(?!)")
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """Split a pattern at the `|` that are not inside brackets or groups."""
+    parts, depth, start, escaped, in_class = [], 0, 0, False, False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    return parts
 
 
 def repair_words(line: str, repair: Repair, model: CharModel) -> tuple[str, float, bool]:
@@ -268,18 +307,25 @@ def fix_encoding(text: str, context: Context) -> tuple[str, Changes]:
     rules = context.rules
     repairs = repairs_for(rules)
     min_gain = float(rules.parameter("encoding", "min_gain", MIN_GAIN))
-    # One search over the whole document each decides whether any line needs ftfy or the
-    # chains: most documents need neither, and then this stage costs two regex scans.
-    suspicious = any_evidence(repairs).search(text) is not None
-    if not (suspicious or is_bad(text)):
+    # One cheap scan of the whole document finds the lines that may show mojibake; only they
+    # get the precise tests (ftfy's, each chain's evidence). Most documents have none.
+    suspect = lines_matching(text, SUSPECT)
+    if len(text) <= SHORT_TEXT:
+        suspect |= lines_matching(text, any_evidence(repairs))
+    if not suspect:
         return text, changes
-    model = kazakh_model() if suspicious else None
     lines = text.split("\n")
+    evidence_lines = {i for i in suspect if any_evidence(repairs).search(lines[i])}
+    suspect = evidence_lines | {i for i in suspect if BADNESS_RE.search(lines[i])}
+    model = kazakh_model() if evidence_lines else None
     repaired: dict[int, tuple[str, list[list], float]] = {}
     proof: dict[str, float] = {}  # chain -> gain it showed in this document
-    for i, line in enumerate(lines):
-        if not line.isascii() and (is_bad(line) or model and any_evidence(repairs).search(line)):
-            fixed, plan, gain = fix_line(line, repairs, model, min_gain)
+    for i in sorted(suspect):
+        line = lines[i]
+        if not line.isascii():
+            fixed, plan, gain = fix_line(
+                line, repairs, model if i in evidence_lines else None, min_gain
+            )
             if fixed != line:
                 repaired[i] = (fixed, plan, gain)
                 for kind, name in plan:
@@ -300,6 +346,25 @@ def fix_encoding(text: str, context: Context) -> tuple[str, Changes]:
     return "\n".join(lines), changes
 
 
+def lines_matching(text: str, pattern) -> set[int]:
+    """Indexes of the lines of `text` where `pattern` matches, from one scan of the text."""
+    matches = [m.start() for m in pattern.finditer(text)]
+    if not matches:
+        return set()
+    starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
+    return {bisect_right(starts, position) - 1 for position in matches}
+
+
+NEWLINE = re.compile("\n")
+# What ordinary Kazakh and Russian text does not have: any character but ASCII, the Cyrillic
+# letters of both alphabets and everyday punctuation; a small letter glued to a capital
+# (UTF-8 read as ISO-8859-5: "аП"); a dash glued to a capital (read as mac-cyrillic: "–Я");
+# a cp1251-like lead before « » ° № ("Р°"). Every garbling of a sentence shows one of these.
+ORDINARY = "\\x00-\\x7f\\xa0а-яёА-ЯЁәғқңөұүһіӘҒҚҢӨҰҮҺІ«»–—…№°“”„‘’"
+SUSPECT = re.compile(f"[^{ORDINARY}]|[а-яёәғқңөұүһі][А-ЯЁӘҒҚҢӨҰҮҺІ]|[–—“”][А-ЯЁ]|[ВГРСТУ][«»°№]")
+# A text this short may be garbled without one foreign character (KZ-1048 read as PT154 only
+# swaps ғ for ә): there the chains' own evidence, vowel harmony included, is searched too.
+SHORT_TEXT = 2000
 PROOF = 3.0  # a chain whose repairs gained min_gain * PROOF in a document is proven there
 
 
