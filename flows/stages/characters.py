@@ -50,7 +50,9 @@ WORD_AROUND = regex.compile(r"[\p{L}\p{M}]*")
 ABBREVIATION_SUFFIX = regex.compile(r"\b(\p{Lu}{2,})(?: +[-–—] *| *[-–—] +)(\p{Ll}+)\b", regex.V1)
 # Roman numerals: valid after mapping the Cyrillic look-alikes Х І Ү to X I V.
 ROMAN_LOOKALIKES = str.maketrans({"Х": "X", "І": "I", "Ү": "V"})
-ROMAN_CANDIDATE = regex.compile(r"\b[XIVLCDMХІҮ]{2,}\b")
+# Standing on its own: not glued to a letter, a digit or a closing bracket (`РК(б)ІІ` is OCR
+# for the abbreviation `РК(б)П`, not a numeral).
+ROMAN_CANDIDATE = regex.compile(r"(?<![\w)\]])[XIVLCDMХІҮ]{2,}(?![\w(])")
 ROMAN_NUMERAL = regex.compile(r"M{0,4}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 QUOTES_TO_GUILLEMETS = regex.compile(r'[“„"](?=\S)(.*?)(?<=\S)[”“"]')
 QUOTES_TO_STRAIGHT = regex.compile(r"[«»“”„]")

@@ -6,10 +6,14 @@ After it, the chains of `rules/kk/mojibake.tsv` (UTF-8 read as KZ-1048, PT154, K
 mac-cyrillic, ISO-8859-5; KZ-1048 and PT154 read as cp1251 or as each other) and the legacy
 KZ-font remap of `rules/kk/legacy_fonts.tsv` are tried on each line that shows their traces.
 
-No repair is applied blindly: a chain changes the words where the character model scores the
-repaired word higher, and only when the line as a whole gains at least `min_gain` (so Serbian
-`Јован`, Macedonian `ќе` or Ukrainian `Київ` stay as they are). Each repaired line is one edit
-whose evidence holds the plan (the steps, replayable with `replay_plan`) and the gain.
+No repair is applied blindly. A line is examined only when it shows characters ordinary
+Kazakh and Russian text does not have (`SUSPECT`) and a chain's own evidence. The chain is then
+applied to every word of the line that shows its traces, when the character model scores the
+repaired line higher by `min_gain` (half that when the repair removes letters no Kazakh or
+Russian text has) and the line does not read better as Ukrainian, Belarusian, Macedonian or
+Serbian (so `Јован`, `ќе`, `Київ` stay as they are). A chain proven in a document also repairs
+its lines too short to prove anything themselves (an initial alone). Each repaired line is one
+edit whose evidence holds the plan (the steps, replayable with `replay_plan`) and the gain.
 """
 
 from __future__ import annotations
@@ -67,7 +71,9 @@ class Repair:
         """The word repaired into plain text, undoing the garbling once or, where once leaves
         it garbled (mojibake of mojibake: `Р\xa0В±`), twice; None if that fails."""
         fixed = self.apply(word)
-        if fixed and fixed != word and self.trigger.search(fixed):
+        # Only UTF-8 mojibake is seen in two layers; a code-page map applied twice would
+        # turn a real letter into another (ғ -> ә in `қоғмдық`).
+        if self.table is None and fixed and fixed != word and self.trigger.search(fixed):
             twice = self.apply(fixed)
             if (
                 twice
@@ -163,8 +169,9 @@ def harmony_violation(letter: str) -> str | None:
     if letter in BACK_VOWELS:
         return f"{both}[{front}]|[{front}]{both}"
     if letter in "ғқң":
+        # between consonants, or starting a word before one: where a vowel stood
         consonant = f"[^\\W\\d_{_both_cases(VOWELS)}]"
-        return f"(?<={consonant}){both}(?={consonant})"
+        return f"(?:(?<={consonant})|(?<![^\\W\\d_])){both}(?={consonant})"
     return None
 
 
@@ -196,8 +203,7 @@ def repairs_for(rules: Rules) -> tuple[Repair, ...]:
 @cache
 def any_evidence(repairs: tuple[Repair, ...]) -> re.Pattern:
     """Every chain's evidence in one pattern, each alternative once (chains share some), for
-    the standard `re` engine: the whole-document scan is this stage's main cost on clean text,
-    and `re` runs these plain classes faster."""
+    the standard `re` engine, which runs these plain classes faster than `regex`."""
     alternatives: dict[str, None] = {}
     for repair in repairs:
         for alternative in _top_level_alternatives(repair.evidence.pattern):
