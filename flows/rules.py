@@ -39,6 +39,21 @@ class Abbreviations:
 
 
 @dataclass(frozen=True)
+class Predicates:
+    """Words and word endings that close a Kazakh sentence (its predicate)."""
+
+    words: frozenset[str] = frozenset()
+    endings: tuple[str, ...] = ()
+    not_endings: tuple[str, ...] = ()  # endings that look like a predicate's but are not
+
+    def ends_sentence(self, word: str) -> bool:
+        word = word.lower()
+        if word in self.words:
+            return True
+        return word.endswith(self.endings) and not word.endswith(self.not_endings)
+
+
+@dataclass(frozen=True)
 class MojibakeChain:
     """Bytes in `true_encoding` that were read as `read_as`."""
 
@@ -61,6 +76,7 @@ class Rules:
     homoglyphs: dict[str, str] = field(default_factory=dict)  # Latin -> Cyrillic
     letters: dict[str, str] = field(default_factory=dict)
     abbreviation_suffixes: frozenset[str] = frozenset()
+    predicates: Predicates = Predicates()
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -117,6 +133,7 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         abbreviation_suffixes=frozenset(
             row[0] for row in read_table(root / "kk" / "abbreviation_suffixes.txt", 1, _suffix)
         ),
+        predicates=read_predicates(root / "kk" / "predicates.txt"),
     )
 
 
@@ -240,6 +257,20 @@ def _codec(row: list[str]) -> str | None:
 
 def _chain(row: list[str]) -> str | None:
     return _codec([row[1]]) or _codec([row[2]])
+
+
+def read_predicates(path: Path) -> Predicates:
+    """Words, "-endings" and "!-endings" (endings that are not a predicate's)."""
+    words, endings, not_endings = set(), [], []
+    for row in read_table(path, 1, lambda row: _suffix([row[0].lstrip("!-")])):
+        entry = row[0]
+        if entry.startswith("!-"):
+            not_endings.append(entry[2:])
+        elif entry.startswith("-"):
+            endings.append(entry[1:])
+        else:
+            words.add(entry)
+    return Predicates(frozenset(words), tuple(endings), tuple(not_endings))
 
 
 def _suffix(row: list[str]) -> str | None:

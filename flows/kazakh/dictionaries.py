@@ -35,3 +35,9 @@ def dictionary_encoding(language: str) -> str:
             name = line.split()[1].decode("ascii").lower()
             return {"microsoft-cp1251": "cp1251"}.get(name, name)
     return "utf-8"
+
+
+@cache
+def kazakh_stems() -> frozenset[str]:
+    """The kk_KZ stems, lower-cased, for questions like "is this a noun plus a suffix?"."""
+    return frozenset(stem.lower() for stem in dictionary_stems("kk_KZ"))

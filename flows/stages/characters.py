@@ -27,6 +27,8 @@ INVISIBLE = regex.compile(
     r"\x00-\x08\x0e-\x1f\x7f\x80-\x9f]"
     r"|(?<=[\p{Cyrillic}\p{Latin}])[\u200c\u200d](?=[\p{Cyrillic}\p{Latin}])"
 )
+# A tab after a sentence's end separates sentences (tables of sentences pasted from Word).
+TAB_AFTER_SENTENCE = re.compile(r"([.!?…][\"»”)]*)\t+")
 SPACE_LIKE = regex.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 SPACE_RUN = regex.compile(r" {2,}")
 LINE_EDGE_SPACES = regex.compile(r"^ +| +$", regex.MULTILINE)
@@ -215,6 +217,7 @@ def remove_invisible(text: str, changes: Changes) -> str:
 
 def fix_white_space(text: str, changes: Changes) -> str:
     text = _substitute(LINE_ENDS, "\n", text, "line-ends", changes)
+    text = _substitute(TAB_AFTER_SENTENCE, r"\1\n", text, "tab-sentence-break", changes)
     text = _substitute(SPACE_LIKE, " ", text, "space-like", changes)
     text = _substitute(SPACE_RUN, " ", text, "space-run", changes)
     text = _substitute(LINE_EDGE_SPACES, "", text, "line-edge-spaces", changes)

@@ -1,12 +1,17 @@
 """Sentences stage: one sentence per line, a blank line between paragraphs.
 
-Splits a line after terminal punctuation (`.` `!` `?` `…`) followed by a capital letter or a
-list marker (`3)`), and at sentence ends glued to the next sentence (`жоқ.Қоғамды`). Never after
-an initial (`Н.С. Хрущев`) or an abbreviation that does not end sentences (`жж.`, `проф.`; see
-`rules/kk/abbreviations.txt`), never before a bare number (`саны. 2 231 адам` is more often a
-stray OCR period than two sentences), and never at a `!` in a text where OCR uses `!` for the
-letter і (`жер! 10`, `каз1ри!`). Line breaks of the input are kept as sentence breaks: lines cut
-inside a sentence are not rejoined yet.
+First each line break is judged: lines cut inside a sentence are joined (after an initial or
+an abbreviation whose period went with the cut, `Қ` / `Нұрпейсов`, `т.б` / `сазгерлер`, the
+period restored; at a line-end hyphen; at the hard wraps of a PDF, recognised per document);
+a line that ends a sentence without its period gets it back when its last word is a Kazakh
+predicate (`rules/kk/predicates.txt`), and a heading stays without one.
+
+Then each line is split after terminal punctuation (`.` `!` `?` `…`) followed by a capital
+letter or a list marker (`3)`), and at sentence ends glued to the next sentence
+(`жоқ.Қоғамды`). Never after an initial (`Н.С. Хрущев`) or an abbreviation that does not end
+sentences (`жж.`, `проф.`; see `rules/kk/abbreviations.txt`), never before a bare number
+(`саны. 2 231 адам` is more often a stray OCR period than two sentences), and never at a `!`
+in a text where OCR uses `!` for the letter і (`жер! 10`, `каз1ри!`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 import regex
 
 from flows.document import Changes
-from flows.rules import Abbreviations
+from flows.kazakh.dictionaries import kazakh_stems
+from flows.rules import Abbreviations, Rules
 from flows.stages.base import Context, Stage
 
 OPENERS = '"«“„(['
@@ -38,17 +44,140 @@ LONE_INITIALS = regex.compile(r"(?:\p{Lu}\.)+")
 
 def split_sentences(text: str, context: Context) -> tuple[str, Changes]:
     changes = Changes()
-    abbreviations = context.rules.abbreviations
+    rules = context.rules
     marks = "." if OCR_EXCLAMATION.search(text) else ".!?…"
     paragraphs = []
-    for paragraph in text.split("\n\n"):
+    for paragraph in join_broken_lines(text, rules, changes):
         lines = [
             sentence
-            for line in paragraph.split("\n")
-            for sentence in split_line(line, abbreviations, marks, changes)
+            for line in paragraph
+            for sentence in split_line(line, rules.abbreviations, marks, changes)
         ]
         paragraphs.append("\n".join(lines))
     return "\n\n".join(paragraphs), changes
+
+
+TERMINAL = regex.compile(r"[.!?…][\"»”)\]]*$")
+TAIL = 12  # characters at a line's end that the end-anchored patterns need to see
+BLANK_LINES = regex.compile(r"\n[ \t]*\n")
+INITIAL_AT_END = regex.compile(r"(?<![\p{L}\d])\p{Lu}\.?$")
+NUMBER_ABBREVIATION = regex.compile(r"\d(ж|жж)$")  # 1977ж, 1971—1989жж: years
+HYPHEN_AT_END = regex.compile(r"[\p{L}\d][-‐]$")
+LOWER_START = regex.compile(r"^[\"«“„(]*\p{Ll}")
+# A document is hard-wrapped when most of its lines that end without punctuation are
+# continued by a line in lower case (a PDF's lines); otherwise its lines are sentences or
+# headings whose final period may be lost.
+WRAPPED_SHARE = 0.5
+WRAP_SHARE = 0.6  # an unterminated line this share of the wrap width or longer is a wrap
+
+
+def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[str]]:
+    """Paragraphs of lines, each line a run of whole sentences: lines cut inside a sentence
+    (after an initial or an abbreviation, at a hyphen, at a hard wrap) are joined, with the
+    period the cut took restored; a line that ends a sentence without its period gets it."""
+    blocks = [
+        [line.strip() for line in block.split("\n") if line.strip()]
+        for block in BLANK_LINES.split(text)
+        if block.strip()
+    ]
+    wrap_width = hard_wrap_width([line for block in blocks for line in block])
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    pending = ""
+    for b, block in enumerate(blocks):
+        for i, line in enumerate(block):
+            if not pending:
+                pending = line
+                continue
+            across_blank = i == 0
+            how = join_decision(pending, line, wrap_width, across_blank, rules)
+            if how == "join":
+                pending = pending + ("" if HYPHEN_AT_END.search(pending[-TAIL:]) else " ") + line
+                changes.count("join-lines")
+            elif how == "join-period":
+                pending = f"{pending}. {line}"
+                changes.count("join-lines-restore-period")
+            else:
+                current.append(end_sentence(pending, rules, changes))
+                if across_blank:
+                    paragraphs.append(current)
+                    current = []
+                pending = line
+        if b == len(blocks) - 1 and pending:
+            current.append(end_sentence(pending, rules, changes))
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def last_word(line: str) -> str:
+    return line[line.rfind(" ") + 1 :]
+
+
+def hard_wrap_width(lines: list[str]) -> int:
+    """The width a hard-wrapped document was wrapped at (0 if it is not): when most of its
+    lines that end without punctuation are continued by a line in lower case (a PDF's), the
+    median length of those lines. A shorter unterminated line ends a heading or paragraph."""
+    unterminated, continued = [], 0
+    for line, following in zip(lines, lines[1:], strict=False):
+        if not TERMINAL.search(line[-TAIL:]):
+            unterminated.append(len(line))
+            continued += bool(LOWER_START.search(following))
+    if len(unterminated) < 3 or continued / len(unterminated) <= WRAPPED_SHARE:
+        return 0
+    return sorted(unterminated)[len(unterminated) // 2]
+
+
+def join_decision(
+    line: str, following: str, wrap_width: int, across_blank: bool, rules: Rules
+) -> str:
+    """How `line` relates to the line after it: "join", "join-period" or "end"."""
+    lower_next = bool(LOWER_START.search(following))
+    last = last_word(line)
+    abbreviations = rules.abbreviations
+    if TERMINAL.search(line[-TAIL:]):
+        word = last.lower()
+        keeps_going = word in abbreviations.all and word not in abbreviations.ends_sentence
+        return (
+            "join"
+            if keeps_going or (INITIAL_AT_END.search(line[-TAIL:]) and not lower_next)
+            else "end"
+        )
+    if HYPHEN_AT_END.search(line[-TAIL:]) and not following[:1].isspace():
+        return "join"
+    if INITIAL_AT_END.search(line[-TAIL:]):
+        return "join-period"  # "Қ" / "Нұрпейсов": an initial whose period went with the cut
+    if lower_next and (last.lower() + "." in abbreviations.all or NUMBER_ABBREVIATION.search(last)):
+        return "join-period"  # "т.б" / "сазгерлер", "1977ж" / "ортасында"
+    if wrap_width:
+        # a wrapped line runs on; a markedly shorter one ends a heading or a paragraph
+        return "join" if lower_next or len(line) >= WRAP_SHARE * wrap_width else "end"
+    if lower_next and not is_predicate(last.strip('"»”)]'), rules):
+        return "join"
+    return "end"
+
+
+def is_predicate(word: str, rules: Rules) -> bool:
+    """Does the word look like the predicate that closes a Kazakh sentence? The past tense
+    -ды/-ді/-ты/-ті also ends possessive nouns (`Президент-і`): a known stem before the final
+    ы/і, and none before the whole -ті, says noun (`жет-ті` has the stem `жет`)."""
+    if not rules.predicates.ends_sentence(word):
+        return False
+    lower, stems = word.lower(), kazakh_stems()
+    possessive = lower[-1:] in ("ы", "і") and lower[:-1] in stems and lower[:-2] not in stems
+    return not possessive
+
+
+def end_sentence(line: str, rules: Rules, changes: Changes) -> str:
+    """A line that ends a sentence, with its final period restored when it lost it: when its
+    last word is a predicate. A heading (no predicate) stays without one."""
+    if TERMINAL.search(line[-TAIL:]) or line.endswith((":", ";", ",")):
+        return line
+    last = last_word(line).strip('"»”)]')
+    if last.isalpha() and is_predicate(last, rules) and not line.isupper():
+        changes.count("restore-final-period")
+        return line + "."
+    return line
 
 
 def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Changes) -> list[str]:
@@ -101,7 +230,8 @@ def ends_sentence(line: str, mark: int, abbreviations: Abbreviations) -> bool:
 STAGE = Stage(
     "sentences",
     split_sentences,
-    "one sentence per line: splits after . ! ? … before a capital or a list marker, and glued "
-    "sentence ends; keeps initials and abbreviations. Lines cut inside a sentence are not "
-    "rejoined yet",
+    "one sentence per line: lines cut after initials, abbreviations, hyphens and hard wraps "
+    "rejoined; lost final periods restored after predicates; splits after . ! ? … and glued "
+    "sentence ends, not after initials or abbreviations. Boilerplate and headings glued into "
+    "text: not yet",
 )
