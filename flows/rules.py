@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-REPAIR_STAGES = ("encoding", "characters", "sentences")
+REPAIR_STAGES = ("encoding", "characters", "layout", "sentences")
 CORRECT_STAGES = ("ocr", "spelling")
 ABBREVIATION_FLAGS = {"ends-sentence"}
 STYLE_SETTINGS = {"quotes": {"keep", "guillemets", "straight"}, "dashes": {"keep", "em", "en"}}
@@ -54,6 +54,13 @@ class Predicates:
 
 
 @dataclass(frozen=True)
+class BoilerplateRule:
+    name: str
+    kind: str  # "line", "teaser" (a read-more link) or "filler" (inside teasers too)
+    pattern: Any  # regex.Pattern, matched against a whole trimmed line
+
+
+@dataclass(frozen=True)
 class MojibakeChain:
     """Bytes in `true_encoding` that were read as `read_as`."""
 
@@ -77,6 +84,7 @@ class Rules:
     letters: dict[str, str] = field(default_factory=dict)
     abbreviation_suffixes: frozenset[str] = frozenset()
     predicates: Predicates = Predicates()
+    boilerplate: tuple[BoilerplateRule, ...] = ()
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -134,6 +142,7 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
             row[0] for row in read_table(root / "kk" / "abbreviation_suffixes.txt", 1, _suffix)
         ),
         predicates=read_predicates(root / "kk" / "predicates.txt"),
+        boilerplate=read_boilerplate(root / "kk" / "boilerplate.txt"),
     )
 
 
@@ -257,6 +266,33 @@ def _codec(row: list[str]) -> str | None:
 
 def _chain(row: list[str]) -> str | None:
     return _codec([row[1]]) or _codec([row[2]])
+
+
+BOILERPLATE_KINDS = ("line", "teaser", "filler")
+
+
+def read_boilerplate(path: Path) -> tuple[BoilerplateRule, ...]:
+    """Whole-line chrome patterns, compiled at load so a broken one stops the run early."""
+    import regex
+
+    rules = []
+    if not path.is_file():
+        return ()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) != 3 or not all(c.strip() for c in cells):
+            raise RulesError(f"{path}:{number}: expected name <TAB> kind <TAB> pattern")
+        name, kind, pattern = (c.strip() for c in cells)
+        if kind not in BOILERPLATE_KINDS:
+            raise RulesError(f"{path}:{number}: kind must be one of {', '.join(BOILERPLATE_KINDS)}")
+        try:
+            compiled = regex.compile(pattern, regex.IGNORECASE | regex.V1)
+        except regex.error as exc:
+            raise RulesError(f"{path}:{number}: pattern {name!r} does not compile: {exc}") from None
+        rules.append(BoilerplateRule(name, kind, compiled))
+    return tuple(rules)
 
 
 def read_predicates(path: Path) -> Predicates:

@@ -73,7 +73,14 @@ def test_manifest_records_inputs_rules_code_and_counts(first_run, corpus):
         "model",
     )
     assert manifest["skipped"] == [{"path": "empty.txt", "reason": "empty file"}]
-    assert list(manifest["stages"]) == ["encoding", "characters", "sentences", "ocr", "spelling"]
+    assert list(manifest["stages"]) == [
+        "encoding",
+        "characters",
+        "layout",
+        "sentences",
+        "ocr",
+        "spelling",
+    ]
     assert manifest["stages"]["sentences"]["glued-end"] == 1
     assert manifest["totals"]["documents"] == 3
     report = (output / "v0001" / "report.md").read_text()

@@ -19,7 +19,7 @@ def rules_copy(tmp_path):
 
 
 def test_project_rules_load(rules):
-    assert rules.repair == ("encoding", "characters", "sentences")
+    assert rules.repair == ("encoding", "characters", "layout", "sentences")
     assert rules.correct == ("ocr", "spelling")
     assert "т.б." in rules.abbreviations.ends_sentence
     assert "жж." in rules.abbreviations.all - rules.abbreviations.ends_sentence

@@ -4,12 +4,19 @@ Nothing in this package imports Prefect or touches files: a stage can be tested 
 `STAGES` names every stage; `rules/pipeline.toml` says which run, in which order.
 """
 
-from flows.stages import characters, encoding, ocr, sentences, spelling
+from flows.stages import characters, encoding, layout, ocr, sentences, spelling
 from flows.stages.base import Context, Stage
 
 STAGES: dict[str, Stage] = {
     stage.name: stage
-    for stage in (encoding.STAGE, characters.STAGE, sentences.STAGE, ocr.STAGE, spelling.STAGE)
+    for stage in (
+        encoding.STAGE,
+        characters.STAGE,
+        layout.STAGE,
+        sentences.STAGE,
+        ocr.STAGE,
+        spelling.STAGE,
+    )
 }
 
 __all__ = ["STAGES", "Context", "Stage"]

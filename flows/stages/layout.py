@@ -1,0 +1,97 @@
+"""Layout stage: page chrome removed, so that only the document's own text goes on.
+
+Whole lines only: a line is removed when a pattern of `rules/kk/boilerplate.txt` matches all of
+it (a "read more" link takes its teaser, headline and text, with it, back to the previous
+removed line), or when it is stray garbage at the edge of the document (a few Latin letters,
+`UF`, with no word of the text in them). Each removed line is logged with the rule that
+removed it. Lines cut inside sentences are the sentences stage's business.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from flows.document import Changes, Edit
+from flows.rules import Rules
+from flows.stages.base import Context, Stage
+
+TEASER_LINES = 4  # a teaser block: headline, "...", its text; more is content
+TEASER_WIDTH = 300  # a teaser line is a headline or a sentence or two, not a paragraph
+# A line of at most three letters with no Cyrillic letter and no digit, at a document's start
+# or end: the debris of a page's navigation or an icon font.
+STRAY = regex.compile(r"(?![IVXLCDM]+$)[^\p{Cyrillic}\d]{1,3}")  # Roman numerals are no debris
+BLANK_RUN = regex.compile(r"\n(?:[ \t]*\n){2,}")
+TIMEOUT = 1.0  # seconds a boilerplate pattern may take on one line
+
+
+def remove_boilerplate(text: str, context: Context) -> tuple[str, Changes]:
+    changes = Changes()
+    lines = text.split("\n")
+    removed = match_chrome(lines, context.rules)
+    remove_teasers(lines, removed, context.rules)
+    remove_stray_edges(lines, removed)
+    if not removed:
+        return text, changes
+    kept, offset = [], 0
+    for i, line in enumerate(lines):
+        if i in removed:
+            changes.apply(Edit("layout", f"boilerplate:{removed[i]}", line, "", offset))
+        else:
+            kept.append(line)
+        offset += len(line) + 1
+    # the blank lines that stood between removed lines fold into one paragraph break
+    return BLANK_RUN.sub("\n\n", "\n".join(kept)).strip("\n"), changes
+
+
+def match_chrome(lines: list[str], rules: Rules) -> dict[int, str]:
+    removed = {}
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or len(stripped) > TEASER_WIDTH:
+            continue
+        for rule in rules.boilerplate:
+            if rule.pattern.fullmatch(stripped, timeout=TIMEOUT):
+                removed[i] = rule.name
+                break
+    return removed
+
+
+def remove_teasers(lines: list[str], removed: dict[int, str], rules: Rules) -> None:
+    """A "read more" link with the teaser above it, when the teaser is bounded above by other
+    removed chrome: otherwise only the link goes."""
+    teaser_rules = {rule.name for rule in rules.boilerplate if rule.kind == "teaser"}
+    fillers = {rule.name for rule in rules.boilerplate if rule.kind == "filler"}
+    for end in sorted(i for i, name in removed.items() if name in teaser_rules):
+        block, i = [], end - 1
+        while i >= 0 and len(block) <= TEASER_LINES:
+            if i in removed and removed[i] in fillers:
+                i -= 1
+                continue
+            if i in removed:
+                break
+            if lines[i].strip():
+                if len(lines[i]) > TEASER_WIDTH:
+                    block = []
+                    break
+                block.append(i)
+            i -= 1
+        # Only chrome above bounds a teaser: reaching the document's start proves nothing.
+        if i >= 0 and i in removed and len(block) <= TEASER_LINES:
+            for j in block:
+                removed[j] = f"{removed[end]}-teaser"
+
+
+def remove_stray_edges(lines: list[str], removed: dict[int, str]) -> None:
+    content = [i for i, line in enumerate(lines) if line.strip() and i not in removed]
+    for i in content[:1] + content[-1:]:
+        if STRAY.fullmatch(lines[i].strip()) and len(content) > 1:
+            removed[i] = "stray"
+
+
+STAGE = Stage(
+    "layout",
+    remove_boilerplate,
+    "page chrome removed by whole-line patterns (read-more links with their teasers, "
+    "timestamps, view counters, was-this-helpful prompts) and stray edge garbage. Running "
+    "headers, page numbers and repeated lines across documents: not yet",
+)
