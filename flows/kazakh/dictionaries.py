@@ -41,3 +41,9 @@ def dictionary_encoding(language: str) -> str:
 def kazakh_stems() -> frozenset[str]:
     """The kk_KZ stems, lower-cased, for questions like "is this a noun plus a suffix?"."""
     return frozenset(stem.lower() for stem in dictionary_stems("kk_KZ"))
+
+
+@cache
+def known_stems() -> frozenset[str]:
+    """Kazakh and Russian stems, lower-cased: the words a line-end hyphen may cut."""
+    return kazakh_stems() | frozenset(stem.lower() for stem in dictionary_stems("ru_RU"))

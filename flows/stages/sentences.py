@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import regex
 
-from flows.document import Changes
-from flows.kazakh.dictionaries import kazakh_stems
+from flows.document import Changes, Edit
+from flows.kazakh.dictionaries import kazakh_stems, known_stems
 from flows.rules import Abbreviations, Rules
 from flows.stages.base import Context, Stage
 
@@ -91,8 +91,10 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
                 continue
             across_blank = i == 0
             how = join_decision(pending, line, wrap_width, across_blank, rules)
-            if how == "join":
-                pending = pending + ("" if HYPHEN_AT_END.search(pending[-TAIL:]) else " ") + line
+            if how == "join" and HYPHEN_AT_END.search(pending[-TAIL:]):
+                pending = join_hyphenated(pending, line, changes)
+            elif how == "join":
+                pending = f"{pending} {line}"
                 changes.count("join-lines")
             elif how == "join-period":
                 pending = f"{pending}. {line}"
@@ -112,6 +114,34 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
 
 def last_word(line: str) -> str:
     return line[line.rfind(" ") + 1 :]
+
+
+def join_hyphenated(line: str, following: str, changes: Changes) -> str:
+    """Join a line that ends in a hyphen: the hyphen goes when a known stem spans the break
+    and the part before it is no word of its own (`лауа-` `зымды` -> `лауазымды`); a compound
+    keeps it (`жан-` `жақты`, `Туган-` `Барановский`, `1980-` `жылдардан`)."""
+    left = last_word(line)[:-1].lstrip('"«“„([')
+    right = following.split(" ", 1)[0]
+    joined = left + right
+    if cut_word(left, joined):
+        # position -1: the join is of two lines, logged with the word it makes
+        changes.apply(
+            Edit("sentences", "dehyphenate", f"{left}-", left, -1, 1.0, {"joined": joined})
+        )
+        return line[:-1] + following
+    changes.count("hyphen-kept")
+    return line + following
+
+
+def cut_word(left: str, joined: str) -> bool:
+    """Is `joined` one word cut at len(left)? Only lower-case letters on the left, the left part
+    not a word itself, and a known stem longer than it starting the joined form."""
+    if not left.isalpha() or not left.islower():
+        return False
+    stems, lower = known_stems(), joined.lower()
+    if left in stems:
+        return False
+    return any(lower[:n] in stems for n in range(len(lower), len(left), -1))
 
 
 def hard_wrap_width(lines: list[str]) -> int:
