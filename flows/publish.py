@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows.document import Document, document_from_json
+from flows.kazakh.language import paragraph_languages
 from flows.release import (
     LEXICON,
     MANIFEST,
@@ -101,12 +102,14 @@ def write_documents(
 
 def release_row(document: Document) -> dict[str, Any]:
     """One line of documents.jsonl (its schema is documented in the README)."""
+    paragraphs = document.paragraphs
     return {
         "id": document.id,
         "source": document.source,
         "encoding": document.encoding,
         "text": document.text,
-        "paragraphs": document.paragraphs,
+        "paragraphs": paragraphs,
+        "languages": paragraph_languages(paragraphs),
     }
 
 

@@ -143,6 +143,7 @@ class ReleaseDocument:
     encoding: str
     text: str
     paragraphs: list[list[str]]
+    languages: list[str]  # one per paragraph: kk, ru, en or other
 
     def sentences(self) -> Iterator[str]:
         for paragraph in self.paragraphs:
@@ -160,7 +161,12 @@ class Release:
             for line in lines:
                 row = json.loads(line)
                 yield ReleaseDocument(
-                    row["id"], row["source"], row["encoding"], row["text"], row["paragraphs"]
+                    row["id"],
+                    row["source"],
+                    row["encoding"],
+                    row["text"],
+                    row["paragraphs"],
+                    row.get("languages", ["kk"] * len(row["paragraphs"])),
                 )
 
     def sentences(self) -> Iterator[tuple[str, str]]:

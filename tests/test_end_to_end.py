@@ -115,6 +115,7 @@ def test_documents_read_back_through_the_reader(first_run):
     text = (release.path / "text" / "tarikh.txt").read_text()
     assert text == "\n\n".join("\n".join(p) for p in tarikh.paragraphs) + "\n"
     assert release.statistics().count("хандығы") == 2
+    assert tarikh.languages == ["kk"] * len(tarikh.paragraphs)
 
 
 def test_second_run_publishes_nothing(first_run, corpus, rules_folder):
