@@ -96,7 +96,7 @@ def release_summary(manifest: dict) -> str:
     lines = [
         f"  {t['documents']:,} documents, {t['paragraphs']:,} paragraphs, "
         f"{t['sentences']:,} sentences, {t['words']:,} words",
-        f"  {t['edits']:,} letter edits applied (changes.jsonl), "
+        f"  {t['edits']:,} edits logged (changes.jsonl), "
         f"{t['suggestions']:,} suggestions for review (review.jsonl)",
     ]
     for stage, counts in manifest["stages"].items():

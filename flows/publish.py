@@ -63,7 +63,7 @@ def write_documents(
     folder: Path, corrected: list[Path], stages: list[str]
 ) -> tuple[dict[str, int], dict[str, dict[str, int]], list[dict[str, Any]]]:
     """Stream every document into the release files; return totals, per-stage counts and the
-    most frequent letter corrections."""
+    most frequent edits."""
     (folder / "text").mkdir()
     totals = Counter(
         documents=0, paragraphs=0, sentences=0, characters=0, words=0, edits=0, suggestions=0

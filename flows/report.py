@@ -18,7 +18,7 @@ def render_report(manifest: dict[str, Any], top: list[dict[str, Any]]) -> str:
         f"- inputs: {len(manifest['inputs'])} files, "
         f"{sum(i['bytes'] for i in manifest['inputs']):,} bytes",
         "",
-        "| documents | paragraphs | sentences | words | characters | letter edits | for review |",
+        "| documents | paragraphs | sentences | words | characters | edits logged | for review |",
         "|---:|---:|---:|---:|---:|---:|---:|",
         f"| {totals['documents']:,} | {totals['paragraphs']:,} | {totals['sentences']:,} "
         f"| {totals['words']:,} | {totals['characters']:,} | {totals['edits']:,} "
@@ -34,12 +34,12 @@ def render_report(manifest: dict[str, Any], top: list[dict[str, Any]]) -> str:
         "|---|---|---|",
         *(_stage_row(stage, counts) for stage, counts in manifest["stages"].items()),
         "",
-        "## Most frequent letter corrections",
+        "## Most frequent edits",
         "",
-        *(_corrections(top) or ["None: no stage changed a letter."]),
+        *(_corrections(top) or ["None: no stage logged an edit."]),
         "",
-        "Every letter change is in `changes.jsonl`; suggestions below the confidence "
-        "threshold are in `review.jsonl`.",
+        "Every letter change and every removed line is in `changes.jsonl`; suggestions "
+        "below the confidence threshold are in `review.jsonl`.",
         "",
     ]
     return "\n".join(lines)
