@@ -29,6 +29,7 @@ def remove_boilerplate(text: str, context: Context) -> tuple[str, Changes]:
     lines = text.split("\n")
     removed = match_chrome(lines, context.rules)
     remove_teasers(lines, removed, context.rules)
+    remove_page_furniture(lines, removed)
     remove_stray_edges(lines, removed)
     if not removed:
         return text, changes
@@ -81,6 +82,37 @@ def remove_teasers(lines: list[str], removed: dict[int, str], rules: Rules) -> N
                 removed[j] = f"{removed[end]}-teaser"
 
 
+PAGE_NUMBER = regex.compile(
+    r"[-–—\s]*(?:(?:бет|стр\.?|с\.|page|p\.)\s*)?\d{1,4}(?:\s*(?:бет|-бет))?[-–—\s]*",
+    regex.IGNORECASE,
+)
+RUNNING_REPEATS = 3  # a short unterminated line this often in one document: header or footer
+RUNNING_WIDTH = 100
+TERMINATED = regex.compile(r"[.!?…:;][\"»”)]*$")
+
+
+def remove_page_furniture(lines: list[str], removed: dict[int, str]) -> None:
+    """Page numbers (a number alone on its line, where a document has several) and running
+    headers or footers (the same short unterminated line on every page) of a PDF's text."""
+    numbers = [i for i, line in enumerate(lines) if line.strip() and PAGE_NUMBER.fullmatch(line)]
+    if len(numbers) >= 2:
+        for i in numbers:
+            removed.setdefault(i, "page-number")
+    seen: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if (
+            3 <= len(stripped) <= RUNNING_WIDTH
+            and i not in removed
+            and not TERMINATED.search(stripped)
+        ):
+            seen.setdefault(stripped, []).append(i)
+    for places in seen.values():
+        if len(places) >= RUNNING_REPEATS:
+            for i in places:
+                removed[i] = "running-header"
+
+
 def remove_stray_edges(lines: list[str], removed: dict[int, str]) -> None:
     content = [i for i, line in enumerate(lines) if line.strip() and i not in removed]
     for i in content[:1] + content[-1:]:
@@ -92,6 +124,6 @@ STAGE = Stage(
     "layout",
     remove_boilerplate,
     "page chrome removed by whole-line patterns (read-more links with their teasers, "
-    "timestamps, view counters, was-this-helpful prompts) and stray edge garbage. Running "
-    "headers, page numbers and repeated lines across documents: not yet",
+    "timestamps, view counters, was-this-helpful prompts), page numbers, running headers and "
+    "footers, stray edge garbage. Lines repeated across documents: not yet",
 )

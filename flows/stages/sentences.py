@@ -36,6 +36,11 @@ GLUED_END = regex.compile(
     regex.V1,
 )
 LETTERS = regex.compile(r"\p{L}+")
+# Three or more upper-case words at a line's start, then text glued to them (a digit) or a
+# capitalised word of ordinary text: the caps are a heading run into its paragraph.
+HEADING_AT_START = regex.compile(
+    r"((?:[\p{Lu}\d][\p{Lu}\d‐-]*\s+){2,}[\p{Lu}\d‐-]*\p{Lu}{2})(?:(?=\d)|\s+(?=\p{Lu}\p{Ll}))"
+)
 # "!" or "1" between letters ("каз1ри!", "тус1нд1ре", "жер!н"): OCR reads і as 1 or !, so in such
 # a text a "!" after a word is no evidence of a sentence end.
 OCR_EXCLAMATION = regex.compile(r"\p{L}[!1]\p{L}")
@@ -229,6 +234,11 @@ def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Cha
         if line[mark] in marks and ends_sentence(line, mark, abbreviations):
             cuts.append((match.start(), match.start()))
             changes.count("glued-end")
+    if heading := HEADING_AT_START.match(line):
+        # a heading run into its text: "… ЕРЕКШЕЛІКТЕРІ1962—1969 жылдардағы …"
+        cuts.append((heading.end(1), heading.end()))
+        changes.count("heading-split")
+    cuts = [cut for cut in cuts if not inside_brackets(line, cut[0])]
     if not cuts:
         return [line]
     sentences, start = [], 0
@@ -237,6 +247,21 @@ def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Cha
         start = next_start
     sentences.append(line[start:])
     return sentences
+
+
+PAIRS = {"(": ")", "«": "»", "„": "“", "“": "”", "[": "]"}
+
+
+def inside_brackets(line: str, position: int) -> bool:
+    """Is `position` inside a parenthesis, bracket or quotation that closes later on the
+    line? (A quoted or bracketed sentence stays with the sentence that quotes it.)"""
+    stack: list[str] = []
+    for ch in line[:position]:
+        if ch in PAIRS and not (ch == "“" and stack and stack[-1] == "“"):
+            stack.append(PAIRS[ch])
+        elif stack and ch == stack[-1]:
+            stack.pop()
+    return any(closer in line[position:] for closer in stack)
 
 
 def ends_sentence(line: str, mark: int, abbreviations: Abbreviations) -> bool:
