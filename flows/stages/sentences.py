@@ -238,7 +238,9 @@ def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Cha
         # a heading run into its text: "… ЕРЕКШЕЛІКТЕРІ1962—1969 жылдардағы …"
         cuts.append((heading.end(1), heading.end()))
         changes.count("heading-split")
-    cuts = [cut for cut in cuts if not inside_brackets(line, cut[0])]
+    if cuts and BRACKET.search(line):
+        spans = bracketed_spans(line)
+        cuts = [cut for cut in cuts if not any(a < cut[0] < b for a, b in spans)]
     if not cuts:
         return [line]
     sentences, start = [], 0
@@ -252,16 +254,20 @@ def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Cha
 PAIRS = {"(": ")", "«": "»", "„": "“", "“": "”", "[": "]"}
 
 
-def inside_brackets(line: str, position: int) -> bool:
-    """Is `position` inside a parenthesis, bracket or quotation that closes later on the
-    line? (A quoted or bracketed sentence stays with the sentence that quotes it.)"""
-    stack: list[str] = []
-    for ch in line[:position]:
-        if ch in PAIRS and not (ch == "“" and stack and stack[-1] == "“"):
-            stack.append(PAIRS[ch])
-        elif stack and ch == stack[-1]:
-            stack.pop()
-    return any(closer in line[position:] for closer in stack)
+BRACKET = regex.compile(r"[(«„“\[]")
+
+
+def bracketed_spans(line: str) -> list[tuple[int, int]]:
+    """(opening, closing) positions of the parentheses, brackets and quotations of a line that
+    close on it: a sentence end inside one is no cut (a quoted sentence stays with the
+    sentence that quotes it)."""
+    spans, stack = [], []
+    for i, ch in enumerate(line):
+        if stack and ch == stack[-1][1]:
+            spans.append((stack.pop()[0], i))
+        elif ch in PAIRS:
+            stack.append((i, PAIRS[ch]))
+    return spans
 
 
 def ends_sentence(line: str, mark: int, abbreviations: Abbreviations) -> bool:
