@@ -134,3 +134,50 @@ def bench_speed(paths: list[Path], rules: Rules, megabytes: float = 50.0) -> lis
         f" MB/s; peak memory {peak:.0f} MB"
     )
     return rows
+
+
+def bench_lexicon(paths: list[Path], gold: list[Path], rules: Rules) -> list[str]:
+    """The morphology's coverage of clean text (Cyrillic tokens valid), the share of OCR-error
+    tokens it refuses (raw words aligned to a different gold word), and its lookup speed."""
+    import json
+
+    import regex
+    from rapidfuzz.distance import Levenshtein
+
+    from flows.evaluate import WORD, fold_style
+    from flows.kazakh.morphology import analyser
+
+    lexicon = analyser(rules.folder)
+    cyrillic = regex.compile(r"\p{Cyrillic}+")
+    tokens = [w.lower() for p in paths for w in cyrillic.findall(p.read_text(encoding="utf-8"))]
+    started = time.perf_counter()
+    valid = sum(1 for token in tokens if lexicon.is_word(token))
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    for token in tokens:
+        lexicon.is_word(token)
+    warm = time.perf_counter() - started
+    rows = [
+        f"clean text: {len(tokens):,} Cyrillic tokens, {100 * valid / len(tokens):.1f} % valid; "
+        f"{len(tokens) / cold:,.0f} lookups/s cold, {len(tokens) / warm:,.0f} warm"
+    ]
+    errors = []
+    for path in gold:
+        for line in path.open(encoding="utf-8"):
+            passage = json.loads(line)
+            raw = WORD.findall(fold_style(passage["raw"].replace("\n", " ")))
+            right = WORD.findall(fold_style(passage["gold"]))
+            for block in Levenshtein.opcodes(raw, right):
+                if block.tag == "replace" and (
+                    block.src_end - block.src_start == block.dest_end - block.dest_start
+                ):
+                    errors += [
+                        w for w in raw[block.src_start : block.src_end] if cyrillic.fullmatch(w)
+                    ]
+    if errors:
+        refused = sum(1 for w in errors if not lexicon.is_word(w))
+        rows.append(
+            f"gold: {len(errors):,} error tokens, {100 * refused / len(errors):.1f} % "
+            "not valid (the lexicon sees the error)"
+        )
+    return rows

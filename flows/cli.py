@@ -214,7 +214,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    from flows.bench import bench_encoding, bench_speed
+    from flows.bench import bench_encoding, bench_lexicon, bench_speed
 
     rules = load_rules(args.rules)
     paths = [Path(p) for p in args.files] or sorted(Path("corpus").glob("**/*.txt"))
@@ -222,6 +222,8 @@ def command_bench(args: argparse.Namespace) -> int:
         raise UsageError("no files to benchmark; pass some, or run where corpus/ has .txt files")
     if args.what == "encoding":
         rows = bench_encoding(paths, rules, args.limit)
+    elif args.what == "lexicon":
+        rows = bench_lexicon(paths, [Path(g) for g in args.gold], rules)
     else:
         rows = bench_speed(paths, rules, args.megabytes)
     print("\n".join(rows))
@@ -297,8 +299,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
     add_corpus_options(evaluate)
     evaluate.set_defaults(handler=command_evaluate)
-    bench = commands.add_parser("bench", help="benchmarks: mojibake restoration, speed")
-    bench.add_argument("what", choices=["encoding", "speed"])
+    bench = commands.add_parser("bench", help="benchmarks: mojibake restoration, speed, lexicon")
+    bench.add_argument("what", choices=["encoding", "speed", "lexicon"])
+    bench.add_argument(
+        "--gold",
+        nargs="*",
+        default=[],
+        metavar="JSONL",
+        help="lexicon: gold files whose raw/gold word pairs give error tokens",
+    )
     bench.add_argument("files", nargs="*", help="UTF-8 text files (default: corpus/**/*.txt)")
     bench.add_argument("--rules", default=default_rules(), help="rules folder")
     bench.add_argument("--limit", type=int, help="encoding: at most N sentences a file")
