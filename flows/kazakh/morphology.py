@@ -22,6 +22,8 @@ from itertools import product
 from pathlib import Path
 
 from flows.kazakh.dictionaries import kazakh_stems
+from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
+from flows.kazakh.harmony import VOWELS as ALL_VOWELS
 
 ARCHIPHONEMES = {
     "А": "ае",
@@ -34,8 +36,9 @@ ARCHIPHONEMES = {
     "Е": "е",
     "Ң": "ң",
 }
-BACK, FRONT = set("аоұыя"), set("әеөүіэ")
-VOWELS = BACK | FRONT | set("иуюё")
+# я and э of Russian loans side with the back and the front vowels when a suffix follows
+BACK, FRONT = set(BACK_VOWELS + "я"), set(FRONT_VOWELS + "э")
+VOWELS = set(ALL_VOWELS)
 VOICING = {"б": "п", "г": "к", "ғ": "қ"}
 MAX_SUFFIXES = 5
 
@@ -56,8 +59,8 @@ def expand(template: str) -> list[str]:
 
 
 def harmonious(form: str) -> bool:
-    back = any(ch in BACK or ch in "қғ" for ch in form)
-    front = any(ch in FRONT or ch in "кг" for ch in form)
+    back = any(ch in BACK or ch in BACK_CONSONANTS for ch in form)
+    front = any(ch in FRONT or ch in FRONT_CONSONANTS for ch in form)
     return not (back and front)
 
 
@@ -164,7 +167,11 @@ class Analyser:
 def agrees(rest: str, suffix: str) -> bool:
     """Does the suffix's class (its vowels, or к/г vs қ/ғ) match the last vowel before it?"""
     after = harmony_of(suffix) or (
-        "front" if set(suffix) & set("кг") else "back" if set(suffix) & set("қғ") else None
+        "front"
+        if set(suffix) & set(FRONT_CONSONANTS)
+        else "back"
+        if set(suffix) & set(BACK_CONSONANTS)
+        else None
     )
     before = harmony_of(rest)
     return after is None or before is None or after == before

@@ -29,6 +29,7 @@ from ftfy.badness import BADNESS_RE
 
 from flows.document import Changes, Edit, changed_span
 from flows.kazakh.charmodel import CharModel, kazakh_model, other_cyrillic_model
+from flows.kazakh.harmony import BACK_VOWELS, FRONT_VOWELS, VOWELS
 from flows.rules import Rules
 from flows.stages.base import Context, Stage
 
@@ -150,10 +151,6 @@ def _map_repair(
     patterns += sorted({p for ch in seen if (p := harmony_violation(ch))})
     evidence = regex.compile("|".join(patterns) or "(?!)")
     return Repair(name, read_as, true_encoding, table, evidence, regex.compile(_char_class(seen)))
-
-
-VOWELS = "аәеиоөұүыіуэюяё"
-FRONT_VOWELS, BACK_VOWELS = "әеөүі", "аоұы"
 
 
 def harmony_violation(letter: str) -> str | None:
