@@ -5,6 +5,8 @@
     tazala versions   list the releases of an output folder
     tazala show V     print a release's report (or its manifest)
     tazala evaluate   score `tazala clean` against gold passages
+    tazala lexicon    words on stdin -> what the lexicon knows of each (TSV)
+    tazala bench      benchmarks: mojibake restoration, speed, lexicon
 
 Prefect is imported only by `run`: the other commands stay fast.
 """
@@ -121,6 +123,31 @@ def corpus_statistics(args: argparse.Namespace) -> CorpusStatistics:
     output = Path("output")
     version = latest_version(output)
     return load_statistics(output / version / LEXICON) if version else CorpusStatistics()
+
+
+def command_lexicon(args: argparse.Namespace) -> int:
+    """One TSV row per distinct word of stdin, in order of first appearance."""
+    from flows.kazakh.lexicon import corpus_lexicon, describe
+    from flows.statistics import WORD
+
+    rules = load_rules(args.rules)
+    lexicon = corpus_lexicon(rules, corpus_statistics(args).counts)
+    words = dict.fromkeys(WORD.findall(sys.stdin.read()))
+    out = sys.stdout
+    out.write("word\tstatus\tanalysis\tsource\tfrequency\tharmony\tnote\n")
+    for word in words:
+        entry = lexicon.lookup(word)
+        row = (
+            word,
+            entry.status,
+            describe(entry),
+            entry.source,
+            str(lexicon.frequency(word)),
+            lexicon.harmony(word),
+            entry.note,
+        )
+        out.write("\t".join(row) + "\n")
+    return 0
 
 
 def command_clean(args: argparse.Namespace) -> int:
@@ -299,6 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
     add_corpus_options(evaluate)
     evaluate.set_defaults(handler=command_evaluate)
+    lexicon = commands.add_parser(
+        "lexicon", help="words on stdin -> TSV: word, status, analysis, source, frequency"
+    )
+    add_corpus_options(lexicon)
+    lexicon.set_defaults(handler=command_lexicon)
     bench = commands.add_parser("bench", help="benchmarks: mojibake restoration, speed, lexicon")
     bench.add_argument("what", choices=["encoding", "speed", "lexicon"])
     bench.add_argument(

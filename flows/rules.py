@@ -18,6 +18,7 @@ from typing import Any
 
 REPAIR_STAGES = ("encoding", "characters", "layout", "sentences")
 CORRECT_STAGES = ("ocr", "spelling")
+SETTINGS_TABLES = ("lexicon",)  # tables of pipeline.toml that belong to no one stage
 ABBREVIATION_FLAGS = {"ends-sentence"}
 STYLE_SETTINGS = {"quotes": {"keep", "guillemets", "straight"}, "dashes": {"keep", "em", "en"}}
 
@@ -85,6 +86,8 @@ class Rules:
     abbreviation_suffixes: frozenset[str] = frozenset()
     predicates: Predicates = Predicates()
     boilerplate: tuple[BoilerplateRule, ...] = ()
+    grammar: Any = None  # flows.kazakh.morphology.Grammar: kk/suffixes.tsv and kk/onsets.tsv
+    stems: dict[str, str] = field(default_factory=dict)  # kk/stems.tsv: stem -> kind
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -143,7 +146,37 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         ),
         predicates=read_predicates(root / "kk" / "predicates.txt"),
         boilerplate=read_boilerplate(root / "kk" / "boilerplate.txt"),
+        grammar=read_grammar(root),
+        stems=read_stems(root / "kk" / "stems.tsv"),
     )
+
+
+def read_grammar(root: Path) -> Any:
+    from flows.kazakh.morphology import read_grammar as read  # it builds on read_table
+
+    return read(root)
+
+
+STEM_KINDS = ("function", "noun", "verb", "adjective", "loan", "name", "abbreviation")
+
+
+def read_stems(path: Path) -> dict[str, str]:
+    """kk/stems.tsv: stem <TAB> kind <TAB> reason; the reason is required."""
+
+    def check(row: list[str]) -> str | None:
+        stem, kind = row[0], row[1]
+        if not stem.islower() or not all(ch.isalpha() for ch in stem):
+            return f"{stem!r}: a stem is a lower-case word"
+        if kind not in STEM_KINDS:
+            return f"kind {kind!r} must be one of {', '.join(STEM_KINDS)}"
+        return None
+
+    stems: dict[str, str] = {}
+    for row in read_table(path, 3, check):
+        if row[0] in stems:
+            raise RulesError(f"{path}: {row[0]!r} is listed twice")
+        stems[row[0]] = row[1]
+    return stems
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
@@ -182,8 +215,11 @@ def _stage_list(
 def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None:
     for stage, values in parameters.items():
         line = _line_of(text, f"[{stage}]")
-        if stage not in REPAIR_STAGES + CORRECT_STAGES:
-            raise RulesError(f"{path}:{line}: [{stage}] is not a stage")
+        if stage not in REPAIR_STAGES + CORRECT_STAGES + SETTINGS_TABLES:
+            raise RulesError(
+                f"{path}:{line}: [{stage}] is neither a stage nor one of "
+                f"{', '.join(SETTINGS_TABLES)}"
+            )
         if not isinstance(values, dict):
             raise RulesError(f"{path}:{line}: [{stage}] must be a table of parameters")
         for key, allowed in STYLE_SETTINGS.items():

@@ -1,61 +1,142 @@
 """A Kazakh suffix analyser: a word is a known stem plus a chain of suffixes.
 
-The suffixes are templates in `rules/kk/suffixes.tsv` whose vowels follow the stem (vowel
-harmony: А = а/е, Ы = ы/і) and whose first consonants alternate (Л = л/д/т, Д = д/т, Н = н/д/т,
-Ғ = ғ/г/қ/к, М = м/б/п). Analysis strips suffixes from the end, each one agreeing in harmony
-with what stands before it, until a known stem is left; a stem-final voiced б/г/ғ before a
-vowel is the stem's п/к/қ (кітап, кітаб-ы). Suffixes keep a coarse morphotactic order
-(derivation < voice < negation < tense < plural < possessive < case < person), do not stack
-on their own kind, and a finite verb takes person endings only.
+The grammar is data: `rules/kk/suffixes.tsv` lists suffix templates with what may stand before
+each (a stem, or a suffix of a given category), and `rules/kk/onsets.tsv` says which consonant
+a suffix starts with after each kind of sound (consonant assimilation: жер-лер, ел-дер,
+кітап-тар). Vowels and к/г vs қ/ғ follow the word before them (vowel harmony: бала-лар,
+үй-лер). Analysis strips suffixes from the end, checking all three at each step, until a
+known stem is left.
 
-A first version (issue 5 in progress): measured 96.5 % of the Cyrillic tokens of clean text
-valid, 79.6 % of OCR-error tokens invalid. Its weak point is the hunspell list itself: it has
-no parts of speech and lists inflected forms as stems (жылды, оны, республикасы), on which
-suffixes then stack.
+Stems change at the joint, and the analyser undoes it:
+- voicing: a stem-final п/к/қ is written б/г/ғ before a vowel (кітап, кітаб-ы);
+- elision: a narrow vowel between the last two consonants drops before a vowel (мойын,
+  мойн-ы; көрік, көрк-і);
+- verbs in -ы/-і drop it before -у (оқы, оқ-у);
+- spelling: и is written for ый/ій and я for йа (оқы-йды = оқиды, той-ады = тояды).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 from pathlib import Path
 
-from flows.kazakh.dictionaries import kazakh_stems
 from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
-from flows.kazakh.harmony import VOWELS as ALL_VOWELS
+from flows.rules import RulesError, read_table
 
-ARCHIPHONEMES = {
-    "А": "ае",
-    "Ы": "ыі",
-    "Л": "лдт",
-    "Д": "дт",
-    "Н": "ндт",
-    "Ғ": "ғгқк",
-    "М": "мбп",
-    "Е": "е",
-    "Ң": "ң",
+# Harmonic archiphonemes: back letter, front letter.
+HARMONIC = {"А": "ае", "Ы": "ыі", "Қ": "қк"}
+KINDS = ("vowel", "sonorant", "lateral", "nasal", "sibilant", "voiceless")
+TRUE_VOWELS = set("аәеоөұүыіэюяё")
+KIND_OF = {
+    **{ch: "vowel" for ch in TRUE_VOWELS},
+    **{ch: "sonorant" for ch in "рйуи"},
+    "л": "lateral",
+    **{ch: "nasal" for ch in "мнң"},
+    **{ch: "sibilant" for ch in "зж"},
+    **{ch: "voiceless" for ch in "кқпстфхһцчшщбвгғд"},
 }
 # я and э of Russian loans side with the back and the front vowels when a suffix follows
 BACK, FRONT = set(BACK_VOWELS + "я"), set(FRONT_VOWELS + "э")
-VOWELS = set(ALL_VOWELS)
+DECIDING = {**{ch: "back" for ch in BACK}, **{ch: "front" for ch in FRONT}}
 VOICING = {"б": "п", "г": "к", "ғ": "қ"}
-MAX_SUFFIXES = 5
+CATEGORIES = (
+    "derivation",
+    "voice",
+    "negation",
+    "verb",
+    "converb",
+    "participle",
+    "mood",
+    "noun",
+    "plural",
+    "possessive",
+    "case",
+    "predicative",
+    "person",
+    "modal",
+)
+# Words that decline like nouns: what "nominal" stands for in the `after` column.
+NOMINAL = ("stem", "derivation", "noun", "participle", "plural", "case.locative_adjective")
+CONTEXTS = ("stem", "verb-stem", "nominal")
+STUTTER = ("case", "plural")
+# Stems that drop their last narrow vowel before a vowel end in one of these (мойын, мойн-ы;
+# ауыз, ауз-ы; халық, халқ-ы; көрік, көрк-і); туыс-ы or ауыл-ы keep it.
+ELIDING = set("нзрлқкм")
+
+RARE_ON_UNKNOWN_VERBS = ("participle.intention", "mood.optative")
+MAX_SUFFIXES = 6
+
+
+@dataclass(frozen=True)
+class Suffix:
+    form: str
+    template: str
+    tag: str  # category.name
+    sound: str  # "vowel", "consonant" or "*": how the word before it must end
+    after: frozenset[str]  # stem, categories and tags that may stand right before it
+    onset: str | None  # the archiphoneme the form starts with, if any
+    harmonic: bool
+
+    @property
+    def category(self) -> str:
+        return self.tag.split(".", 1)[0]
+
+    def may_follow(self, inner: Suffix) -> bool:
+        if inner.tag == self.tag:
+            return False  # no suffix twice in a row (-ын-ын, -лар-лар)
+        return inner.tag in self.after or inner.category in self.after
+
+    def may_follow_stem(self, verb: bool) -> bool:
+        return "stem" in self.after or (verb and "verb-stem" in self.after)
 
 
 @dataclass(frozen=True)
 class Analysis:
+    """One reading of a word: its stem (and where the stem comes from) and its suffixes."""
+
     stem: str
     suffixes: tuple[str, ...]
-    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    source: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.stem] + [f"{s}({t})" for s, t in zip(self.suffixes, self.tags, strict=True)]
+        return "+".join(parts)
 
 
-def expand(template: str) -> list[str]:
-    """Every concrete form of a suffix template that keeps harmony within itself: one vowel
-    class, and к/г only with front vowels, қ/ғ only with back ones (ғалы, гелі; not калы)."""
-    options = [ARCHIPHONEMES.get(ch, ch) for ch in template]
-    forms = ("".join(letters) for letters in product(*options))
-    return [form for form in forms if harmonious(form)]
+@dataclass(frozen=True)
+class Grammar:
+    suffixes: tuple[Suffix, ...]
+    onsets: Mapping[str, Mapping[str, str]]  # archiphoneme -> kind -> letter
+
+
+def kind_of(text: str) -> str | None:
+    """The kind of sound `text` ends in (a soft or hard sign speaks for the letter before)."""
+    for ch in reversed(text):
+        if ch not in "ьъ":
+            return KIND_OF.get(ch)
+    return None
+
+
+def harmony_of(text: str) -> str | None:
+    """ "back" or "front" by the last vowel that decides; None if none does. у before a
+    consonant is the [u] of a Russian loan, which takes back suffixes (ресурс-тар,
+    институт-қа); elsewhere у is a glide or the -у of a verbal noun (тау, кіру-ге)."""
+    for i in range(len(text) - 1, -1, -1):
+        ch = text[i]
+        if ch in DECIDING:
+            return DECIDING[ch]
+        if ch == "у" and 0 < i < len(text) - 1 and loan_u(text[i - 1], text[i + 1]):
+            return "back"
+    return None
+
+
+def loan_u(before: str, after: str) -> bool:
+    """Is у between these letters the vowel [u] (between consonants), not a glide?"""
+    return KIND_OF.get(before) not in (None, "vowel") and KIND_OF.get(after) not in (None, "vowel")
 
 
 def harmonious(form: str) -> bool:
@@ -64,119 +145,250 @@ def harmonious(form: str) -> bool:
     return not (back and front)
 
 
-def harmony_of(text: str) -> str | None:
-    """back, front, or None (no vowel that decides)."""
-    for ch in reversed(text):
-        if ch in BACK:
-            return "back"
-        if ch in FRONT:
-            return "front"
-    return None
+def read_onsets(path: Path) -> dict[str, dict[str, str]]:
+    def check(row: list[str]) -> str | None:
+        if len(row[0]) != 1 or not row[0].isupper():
+            return f"{row[0]!r}: an archiphoneme is one upper-case letter"
+        if any(len(letter) != 1 or not letter.islower() for letter in row[1:7]):
+            return "each kind of sound needs one lower-case letter"
+        return None
+
+    return {row[0]: dict(zip(KINDS, row[1:7], strict=True)) for row in read_table(path, 7, check)}
 
 
-def read_suffixes(path: Path) -> dict[str, tuple[str, ...]]:
-    """Concrete suffix -> its categories."""
-    table: dict[str, set[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        template, category = line.split("\t")[:2]
-        for form in expand(template.strip()):
-            table.setdefault(form, set()).add(category.strip())
-    return {form: tuple(sorted(categories)) for form, categories in table.items()}
+def read_grammar(folder: Path) -> Grammar:
+    """Load `kk/onsets.tsv` and `kk/suffixes.tsv`; a bad line raises RulesError naming it."""
+    onsets = read_onsets(folder / "kk" / "onsets.tsv")
+    path = folder / "kk" / "suffixes.tsv"
+    letters = set(HARMONIC) | set(onsets)
+    suffixes: list[Suffix] = []
+
+    def check(row: list[str]) -> str | None:
+        template, tag, sound, after = row[:4]
+        if not all(ch.islower() or ch in letters for ch in template):
+            return f"{template!r}: upper-case letters must be one of {''.join(sorted(letters))}"
+        if tag.split(".", 1)[0] not in CATEGORIES or "." not in tag:
+            return f"tag {tag!r} must be category.name, category one of {', '.join(CATEGORIES)}"
+        if sound not in ("vowel", "consonant", "*"):
+            return f"sound must be vowel, consonant or *, not {sound!r}"
+        for item in after.split(","):
+            if item not in CONTEXTS and item.split(".", 1)[0] not in CATEGORIES:
+                return f"after: {item!r} is none of {', '.join(CONTEXTS)}, a category or a tag"
+        return None
+
+    for row in read_table(path, 4, check):
+        template, tag, sound, after = row[:4]
+        allowed = set()
+        for item in after.split(","):
+            allowed |= set(NOMINAL) if item == "nominal" else {item}
+        harmonic = is_harmonic(template)
+        onset = template[0] if template[0] in onsets else None
+        for form in expand(template, onsets):
+            suffixes.append(Suffix(form, template, tag, sound, frozenset(allowed), onset, harmonic))
+    if not suffixes:
+        raise RulesError(f"{path}: no suffixes; the lexicon needs the suffix grammar")
+    return Grammar(tuple(suffixes), onsets)
 
 
-# Suffixes stand in this order from the stem outwards; stripping from the end, each inner
-# suffix must rank no higher than the one outside it.
-RANKS = {
-    "derivation": 0,
-    "voice": 1,
-    "negation": 2,
-    "tense": 3,
-    "finite": 3,
-    "mood": 3,
-    "noun": 3,
-    "converb": 4,
-    "plural": 5,
-    "possessive": 6,
-    "case": 7,
-    "predicative": 8,
-    "person": 8,
-    "modal": 9,
-}
+def expand(template: str, onsets: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The concrete forms of a template that keep harmony within themselves. An onset
+    archiphoneme inside the template follows the letter before it (-ЛАрЫ -> -лары, -дары)."""
+    options = []
+    for ch in template:
+        if ch in HARMONIC:
+            options.append(HARMONIC[ch])
+        elif ch in onsets:
+            letters = "".join(sorted(set(onsets[ch].values())))
+            options.append(letters + "".join(front_of(x) for x in letters if front_of(x)))
+        else:
+            options.append(ch)
+    forms = []
+    for letters in product(*options):
+        form = "".join(letters)
+        inner_ok = all(
+            onset_fits(form[i], template[i], form[:i], onsets)
+            for i in range(1, len(form))
+            if template[i] in onsets
+        )
+        if inner_ok and (harmonious(form) or not is_harmonic(template)):
+            forms.append(form)
+    return forms
 
 
-REPEATABLE = {"derivation", "voice"}  # two cases or two plurals never stack
-# A finite verb (бар-ды, бар-ады) takes person endings only; participles take nouns' suffixes.
-FOLLOWERS = {"finite": {"person", "predicative", "modal"}}
+def is_harmonic(template: str) -> bool:
+    """Does the suffix follow the word's harmony? Yes if it has a harmonic letter or no
+    vowel of its own; a fixed vowel and no harmonic letter make it invariant (-мен, -нікі)."""
+    return any(ch in HARMONIC or ch == "Ғ" for ch in template) or not any(
+        ch in TRUE_VOWELS for ch in template
+    )
+
+
+def front_of(letter: str) -> str:
+    return {"ғ": "г", "қ": "к"}.get(letter, "")
+
+
+def onset_fits(letter: str, archiphoneme: str, before: str, onsets: Mapping) -> bool:
+    kind = kind_of(before)
+    if kind is None:
+        return True
+    expected = onsets[archiphoneme][kind]
+    return letter == expected or letter == front_of(expected)
 
 
 class Analyser:
-    def __init__(self, suffixes: dict[str, tuple[str, ...]], stems: frozenset[str]) -> None:
-        self.suffixes = suffixes
-        self.stems = frozenset(s for s in stems if VOWELS & set(s))
-        self.by_length = sorted({len(s) for s in suffixes})
-        self.analyze = lru_cache(maxsize=200_000)(self._analyze)
+    """Readings of word forms over a stem list; every lookup is cached per word type."""
 
-    def _analyze(self, word: str) -> Analysis | None:
-        """An analysis with the longest stem the grammar allows, or None."""
-        return self._strip(word.lower(), (), (), max(RANKS.values()))
+    def __init__(
+        self,
+        grammar: Grammar,
+        stems: Mapping[str, str],
+        accept: Callable[[str], bool] = lambda stem: True,
+        hints: Callable[[str], frozenset[str]] = lambda stem: frozenset(),
+    ) -> None:
+        self.grammar = grammar
+        self.stems = stems  # stem -> source ("kk", "curated", "ru")
+        self.accept = accept  # a last say on a stem the list has (the lexicon's filters)
+        self.hints = hints  # parts of speech a stem is known as: "verb", "noun" (оқы-ды, жыл-ды)
+        self.by_form: dict[str, list[Suffix]] = {}
+        for suffix in grammar.suffixes:
+            self.by_form.setdefault(suffix.form, []).append(suffix)
+        self.lengths = sorted({len(form) for form in self.by_form})
+        self.analyze = lru_cache(maxsize=500_000)(self._analyze)
 
-    def _strip(
-        self, word: str, suffixes: tuple[str, ...], categories: tuple[str, ...], limit: int
-    ) -> Analysis | None:
-        if word in self.stems:
-            return Analysis(word, suffixes, categories)
-        if suffixes and word[-1:] in VOICING and word[:-1] + VOICING[word[-1]] in self.stems:
-            return Analysis(word[:-1] + VOICING[word[-1]], suffixes, categories)
-        return self._strip_suffixes(word, suffixes, categories, limit)
-
-    def _strip_suffixes(
-        self, word: str, suffixes: tuple[str, ...], categories: tuple[str, ...], limit: int
-    ) -> Analysis | None:
-        if len(suffixes) >= MAX_SUFFIXES:
-            return None
-        for length in self.by_length:  # shortest suffix first: the longest stem wins
-            if length >= len(word) - 1:
-                break
-            suffix, rest = word[-length:], word[:-length]
-            if suffix not in self.suffixes or not agrees(rest, suffix):
-                continue
-            if not VOWELS & set(suffix) and rest[-1] not in VOWELS:
-                continue  # a suffix of consonants only follows a vowel (бала-м, оқы-п)
-            for category in self.suffixes[suffix]:
-                rank = RANKS[category]
-                if rank > limit or (
-                    rank == limit
-                    and suffixes
-                    and category not in REPEATABLE
-                    and category == categories[0]
-                ):
-                    continue
-                if category in FOLLOWERS and suffixes and categories[0] not in FOLLOWERS[category]:
-                    continue
-                found = self._strip(rest, (suffix, *suffixes), (category, *categories), rank)
-                if found:
-                    return found
-        return None
+    def _analyze(self, word: str) -> tuple[Analysis, ...]:
+        """Every reading of `word` (lower-cased), longest stem first; () if none. A word with
+        и, я or ю inside is also read as spelled with ый/ій, йа, йу (оқиды = оқы-йды)."""
+        word = word.lower()
+        readings = list(self._readings(word, None, (), ()))
+        if set(word[1:]) & set("ияю"):
+            for spelled in respellings(word):
+                readings += self._readings(spelled, None, (), ())
+        return tuple(dict.fromkeys(readings))
 
     def is_word(self, word: str) -> bool:
-        return self.analyze(word) is not None
+        return bool(self.analyze(word))
+
+    def chain(self, tail: str) -> tuple[Analysis, ...]:
+        """Readings of `tail` as suffixes alone (the -ның of КСРО-ның), stem empty."""
+        return tuple(r for r in self._readings(tail.lower(), None, (), (), bare=True))
+
+    def _readings(
+        self,
+        word: str,
+        outer: Suffix | None,
+        suffixes: tuple[str, ...],
+        tags: tuple[str, ...],
+        bare: bool = False,
+    ) -> Iterator[Analysis]:
+        if bare:
+            if not word and suffixes and outer is not None and outer.may_follow_stem(False):
+                yield Analysis("", suffixes, tags)
+        else:
+            for stem in self._stem_candidates(word, outer):
+                if self.accept(stem) and (outer is None or self._may_stand_on(outer, stem)):
+                    yield Analysis(stem, suffixes, tags, self.stems[stem])
+        if len(suffixes) >= MAX_SUFFIXES:
+            return
+        for length in self.lengths:  # shortest suffix first: the longest stem wins
+            if length > len(word) - (0 if bare else 2):
+                break
+            form, rest = word[-length:], word[:-length]
+            for suffix in self.by_form.get(form, ()):
+                if outer is not None and not outer.may_follow(suffix):
+                    continue
+                if rest and not self._fits(rest, suffix):
+                    continue
+                if suffix.category in STUTTER and rest.endswith(form):
+                    continue  # бойынша-ша: a listed form does not take its own ending again
+                yield from self._readings(
+                    rest, suffix, (form, *suffixes), (suffix.tag, *tags), bare
+                )
+
+    def _may_stand_on(self, suffix: Suffix, stem: str) -> bool:
+        """Can `suffix` follow the bare stem? A verb suffix needs a stem known as a verb, or
+        a stem not known as a noun and a suffix that says "verb" by itself: two letters or
+        more, common, no voice (семір-еді, нан-ба: the stem list lacks many verbs' forms).
+        Voice and one-letter verb suffixes (-н, -п, -й) fit too many nouns' ends to be
+        trusted on such a stem; and a voice suffix of one consonant needs more than a
+        two-letter root (тара-н, not же-н)."""
+        if suffix.category == "voice" and len(suffix.form) == 1 and len(stem) < 3:
+            return False
+        if suffix.may_follow_stem(False):
+            return True
+        if "verb-stem" not in suffix.after:
+            return False
+        hints = self.hints(stem)
+        if "verb" in hints:
+            return True
+        return (
+            "noun" not in hints
+            and len(suffix.form) > 1
+            and suffix.category != "voice"
+            and suffix.tag not in RARE_ON_UNKNOWN_VERBS
+        )
+
+    def _fits(self, rest: str, suffix: Suffix) -> bool:
+        """Sound, assimilation and harmony of `suffix` after `rest`."""
+        kind = kind_of(rest)
+        if suffix.sound == "vowel" and kind != "vowel":
+            return False
+        if suffix.sound == "consonant" and kind == "vowel":
+            return False
+        if suffix.onset and not onset_fits(suffix.form[0], suffix.onset, rest, self.grammar.onsets):
+            return False
+        if suffix.harmonic:
+            after = harmony_of(suffix.form) or consonant_harmony(suffix.form)
+            before = harmony_of(rest)
+            if after and before and after != before:
+                return False
+        return True
+
+    def _stem_candidates(self, word: str, outer: Suffix | None) -> Iterator[str]:
+        if len(word) < 2:
+            return
+        if word in self.stems:
+            yield word
+        if outer is None:
+            return
+        first = outer.form[0]
+        if first in TRUE_VOWELS:
+            if word[-1] in VOICING and (stem := word[:-1] + VOICING[word[-1]]) in self.stems:
+                yield stem
+            if word[-1] in ELIDING and kind_of(word[-2]) not in (None, "vowel"):
+                narrow = "ы" if harmony_of(word) == "back" else "і"
+                if (stem := word[:-1] + narrow + word[-1]) in self.stems:
+                    yield stem
+        if kind_of(word[-1]) != "vowel":
+            # Russian loans lose a final soft sign and a double consonant before a suffix
+            # (модель, модел-і; процесс, процес-ке)
+            for stem in (word + "ь", word + word[-1]):
+                if stem in self.stems:
+                    yield stem
+        if first == "у" and outer.category == "noun":
+            for narrow in "ыі":
+                if (stem := word + narrow) in self.stems:
+                    yield stem
 
 
-def agrees(rest: str, suffix: str) -> bool:
-    """Does the suffix's class (its vowels, or к/г vs қ/ғ) match the last vowel before it?"""
-    after = harmony_of(suffix) or (
-        "front"
-        if set(suffix) & set(FRONT_CONSONANTS)
-        else "back"
-        if set(suffix) & set(BACK_CONSONANTS)
-        else None
-    )
-    before = harmony_of(rest)
-    return after is None or before is None or after == before
+def consonant_harmony(form: str) -> str | None:
+    if set(form) & set(BACK_CONSONANTS):
+        return "back"
+    if set(form) & set(FRONT_CONSONANTS):
+        return "front"
+    return None
 
 
-@lru_cache(maxsize=4)
-def analyser(rules_folder: str) -> Analyser:
-    return Analyser(read_suffixes(Path(rules_folder) / "kk" / "suffixes.tsv"), kazakh_stems())
+def respellings(word: str) -> list[str]:
+    """The word with и read as ый/ій and я as йа, ю as йу (after the first letter)."""
+    options = [[word[0]]]
+    for ch in word[1:]:
+        if ch == "и":
+            options.append(["и", "ый", "ій"])
+        elif ch == "я":
+            options.append(["я", "йа"])
+        elif ch == "ю":
+            options.append(["ю", "йу"])
+        else:
+            options.append([ch])
+    spelled = ["".join(parts) for parts in product(*options)]
+    return [s for s in spelled[1:33] if s != word]

@@ -1,0 +1,390 @@
+"""The Kazakh lexicon: is this form a word, how is it built, how often does the corpus use it?
+
+Every correction stands on these questions. A form is
+- *valid*: a stem of the lexicon, or a stem plus a suffix chain the grammar allows
+  (flows/kazakh/morphology.py), or a Russian word, or an abbreviation;
+- *attested*: not valid, but the corpus uses it at least `attested_min_count` times (a name,
+  a rare loan, or a recurring error: later stages weigh it below a valid form);
+- *unknown*: neither.
+
+Stems come from three places, each with its own doubts:
+- the hunspell kk_KZ list (installed package), which was built from a corpus and carries its
+  noise: fragments (лген, мемлекетт), and words that lost their Kazakh letters (жаксы for
+  жақсы, орталык for орталық). A stem that breaks native phonotactics is dropped when the list
+  also has the same stem with the Kazakh letters restored;
+- `rules/kk/stems.tsv`, curated: function words and common stems the list lacks, each with a
+  reason;
+- Russian (hunspell ru_RU lemmas as loan stems, pyspellchecker's frequency list as whole words),
+  except a Russian form that is a Kazakh word with its Kazakh letters lost (тур for тұр, казак
+  for қазақ, жене for және): in Kazakh text such a form is far likelier an OCR error.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import product
+
+from flows.kazakh.dictionaries import kazakh_stems, russian_lemmas, russian_words
+from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
+from flows.kazakh.morphology import TRUE_VOWELS, Analyser, Analysis, harmony_of
+from flows.rules import Rules
+
+# What an OCR model or keyboard trained for Russian writes for each Kazakh letter, read the
+# other way: the Kazakh letters a Russian-looking letter may have been.
+RESTORE = {
+    "а": "ә",
+    "е": "әө",
+    "о": "ө",
+    "у": "ұү",
+    "к": "қ",
+    "г": "ғ",
+    "н": "ң",
+    "и": "і",
+    "х": "һ",
+}
+MAX_RESTORATIONS = 512
+VOWEL_LETTERS = TRUE_VOWELS | {"и", "у"}
+# Letters native Kazakh words do not have: their presence marks a Russian loan.
+LOAN_LETTERS = set("вфцчщъьэёю")
+STATUSES = ("valid", "attested", "unknown")
+NOUN = frozenset({"noun"})
+# What an abbreviation takes after its hyphen: a noun's endings (КСРО-ның, ҚР-да).
+INFLECTION = {"plural", "possessive", "case", "predicative"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the lexicon knows of one word form."""
+
+    word: str
+    status: str  # valid, attested or unknown
+    source: str  # kk, curated, ru, ru-word, abbreviation, corpus, name; "" when unknown
+    readings: tuple[Analysis, ...] = ()
+    note: str = ""  # why a form is not valid, when there is more to say than "unknown"
+
+    @property
+    def valid(self) -> bool:
+        return self.status == "valid"
+
+
+def restorations(form: str, limit: int = MAX_RESTORATIONS) -> Iterator[str]:
+    """`form` with one or more Russian-looking letters read as the Kazakh letter they may
+    have lost (казак -> қазақ, қазак, казақ); none if there would be more than `limit`."""
+    options = [ch + RESTORE.get(ch, "") for ch in form]
+    count = 1
+    for option in options:
+        count *= len(option)
+    if count > limit:
+        return
+    for letters in product(*options):
+        restored = "".join(letters)
+        if restored != form:
+            yield restored
+
+
+def breaks_native_phonotactics(word: str) -> bool:
+    """Signs a form is not a native Kazakh word: к/г in a word of back vowels or қ/ғ in one of
+    front vowels, back and front vowels together, or у closing a syllable between consonants
+    (тур, курды; native words write тұр, түр, while у before a vowel is the glide of
+    туралы). Loans and compounds do these things; so does a native word that lost its Kazakh
+    letters (жаксы, орталык, кун)."""
+    letters = set(word)
+    back, front = letters & set(BACK_VOWELS), letters & set(FRONT_VOWELS)
+    if (back and letters & set(FRONT_CONSONANTS)) or (front and letters & set(BACK_CONSONANTS)):
+        return True
+    if back and front:
+        return True
+    return any(word[i] == "у" and closed_syllable(word, i) for i in range(1, len(word) - 1))
+
+
+def closed_syllable(word: str, i: int) -> bool:
+    """Is word[i] a vowel between consonants, closing its syllable (тур, курд-ы; not тура)?"""
+    if word[i - 1] in VOWEL_LETTERS or word[i + 1] in VOWEL_LETTERS:
+        return False
+    return i + 2 >= len(word) or word[i + 2] not in VOWEL_LETTERS
+
+
+def harmony(word: str) -> str:
+    """Vowel harmony of a word: "back", "front", "neutral" (no vowel decides) or "mixed"
+    (back and front vowels, or к/г and қ/ғ against them: a loan, or a letter lost to OCR)."""
+    lower = word.lower()
+    if breaks_native_phonotactics(lower) and not set(lower) & LOAN_LETTERS:
+        return "mixed"
+    return harmony_of(lower) or "neutral"
+
+
+def is_fragment(stem: str, russian: frozenset[str], russian_prefixes: frozenset[str]) -> bool:
+    """Pieces of words the hunspell kk list took for words: two consonants at the start that
+    no Russian word starts with (лген, ккен), a voiced stop or double consonant at the end
+    (деректерд, мемлекетт), no vowel at all."""
+    if stem in russian:
+        return False
+    if not set(stem) & VOWEL_LETTERS:
+        return True
+    # two consonants at the start: a Russian loan's onset, or a fragment; a long stem that
+    # starts like a Russian word is a loan (процесі)
+    if (
+        stem[0] not in VOWEL_LETTERS
+        and stem[1] not in VOWEL_LETTERS
+        and (len(stem) < 5 or stem[:4] not in russian_prefixes)
+    ):
+        return True
+    if stem[-1] in "бгдғ" or (stem[-1] == "в" and not stem.endswith(("ов", "ев", "ёв"))):
+        return True
+    return len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in VOWEL_LETTERS
+
+
+class Lexicon:
+    """Validity, analyses, corpus frequency and harmony of word forms, cached per word type."""
+
+    def __init__(
+        self,
+        analyser: Analyser,
+        native: Analyser,
+        russian_forms: frozenset[str],
+        abbreviations: frozenset[str],
+        counts: Mapping[str, int] | None = None,
+        attested_min_count: int = 3,
+    ) -> None:
+        self.analyser = analyser  # all stems: Kazakh, curated, Russian loans
+        self.native = native  # Kazakh and curated stems only: what a lost letter hides
+        self.russian_forms = russian_forms
+        self.abbreviations = abbreviations
+        self.attested_min_count = attested_min_count
+        self.counts: Counter[str] = Counter()
+        self.capitalised: Counter[str] = Counter()
+        for form, n in (counts or {}).items():
+            lower = form.lower()
+            self.counts[lower] += n
+            if form[:1].isupper():
+                self.capitalised[lower] += n
+        self.lookup = lru_cache(maxsize=500_000)(self._lookup)
+        self.shadows = lru_cache(maxsize=100_000)(self._shadows)
+
+    # -- the interface -------------------------------------------------------------------
+    def is_word(self, word: str) -> bool:
+        return self.lookup(word).valid
+
+    def analyze(self, word: str) -> tuple[Analysis, ...]:
+        return self.lookup(word).readings
+
+    def status(self, word: str) -> str:
+        return self.lookup(word).status
+
+    def frequency(self, word: str) -> int:
+        """How often the corpus uses the form, in any letter case."""
+        return self.counts.get(word.lower(), 0)
+
+    harmony = staticmethod(harmony)
+
+    def with_counts(self, counts: Mapping[str, int]) -> Lexicon:
+        """The same lexicon with a corpus' form counts as evidence (analyses stay cached)."""
+        return Lexicon(
+            self.analyser,
+            self.native,
+            self.russian_forms,
+            self.abbreviations,
+            counts,
+            self.attested_min_count,
+        )
+
+    # -- how a form is judged --------------------------------------------------------------
+    def _lookup(self, word: str) -> Entry:
+        if "-" in word.strip("-"):
+            return self._lookup_hyphenated(word)
+        lower = word.lower()
+        if not (word.islower() or word.isupper() or word[1:].islower()):
+            return Entry(word, "unknown", "", (), "letter case inside the word (OCR)")
+        readings, note = self._readings(lower)
+        if readings:
+            return Entry(word, "valid", readings[0].source, readings)
+        if len(lower) > 2 and lower in self.russian_forms:
+            if not (lost := self.shadows(lower)):
+                return Entry(word, "valid", "ru-word")
+            note = note or lost_letters_note(lost)
+        if lower in self.abbreviations:
+            return Entry(word, "valid", "abbreviation")
+        if self.frequency(word) >= self.attested_min_count:
+            return Entry(word, "attested", self._kind_in_corpus(word), (), note)
+        return Entry(word, "unknown", "", (), note)
+
+    def _readings(self, lower: str) -> tuple[tuple[Analysis, ...], str]:
+        """The readings of a form, unless all of them stand on a foreign-looking stem while
+        the form with Kazakh letters restored is a Kazakh word (баска for басқа)."""
+        if len(lower) < 2:
+            return (), "a single letter"
+        readings = self.analyser.analyze(lower)
+        if not readings or any(self._native(r.stem, r.source) for r in readings):
+            return readings, ""
+        lost = self.shadows(lower)
+        return ((), lost_letters_note(lost)) if lost else (readings, "")
+
+    @staticmethod
+    def _native(stem: str, source: str) -> bool:
+        return source == "curated" or (source == "kk" and not breaks_native_phonotactics(stem))
+
+    def _lookup_hyphenated(self, word: str) -> Entry:
+        """жан-жақты (both parts words), КСРО-ның (an abbreviation and a suffix chain)."""
+        head, _, tail = word.rpartition("-")
+        first = self.lookup(head)
+        if first.valid and first.source == "abbreviation":
+            chain = tuple(
+                r
+                for r in self.analyser.chain(tail)
+                if all(tag.split(".")[0] in INFLECTION for tag in r.tags)
+            )
+            if chain:
+                return Entry(word, "valid", "abbreviation", chain)
+        second = self.lookup(tail)
+        if first.valid and second.valid:
+            return Entry(word, "valid", first.source, first.readings + second.readings)
+        return Entry(word, "unknown", "", (), first.note or second.note)
+
+    def _kind_in_corpus(self, word: str) -> str:
+        """A recurring unknown form in capitals is an abbreviation (ФИФА, ЮНЕСКО); always
+        capitalised, a name; otherwise just a corpus form (a rare word, or a recurring error).
+        Capitals alone do not make an abbreviation without the corpus: OCR reads Latin
+        capitals as Cyrillic ones (NGC as МСС)."""
+        lower = word.lower()
+        if word.isupper() and len(word) > 1:
+            return "abbreviation"
+        return "name" if self.capitalised[lower] == self.counts[lower] else "corpus"
+
+    def _shadows(self, form: str) -> tuple[str, ...]:
+        """Kazakh words that `form` may be with its Kazakh letters lost (баска -> басқа).
+        A final н read as ң does not count: 2nd-person endings (-ң, -ың, -сың) would make a
+        Kazakh word of almost anything (Иран -> ірә-ң); nor does a reading on a stem of two
+        letters (актер-лер -> әк-тер-лер)."""
+        found = [
+            r
+            for r in restorations(form)
+            if not (r[-1] == "ң" and form[-1] == "н")
+            and any(len(reading.stem) > 2 for reading in self.native.analyze(r))
+        ]
+        return tuple(found[:5])
+
+
+def lost_letters_note(lost: tuple[str, ...]) -> str:
+    return "a Kazakh word with its Kazakh letters lost? " + ", ".join(lost) if lost else ""
+
+
+def part_of_speech_hints(kazakh: frozenset[str], verbs: frozenset[str]) -> object:
+    """What a stem is known as: "verb", "noun", both or neither. The kk list has no parts of
+    speech (all its entries carry the same affix flags), but being built from a corpus it
+    lists inflected forms: a verb's verbal noun in -у (бар-у, таб-у for тап, қою for қой,
+    кию for ки; a verb in -ы/-і drops it before -у, оқу, so its present tense оқиды decides),
+    a noun's plural or genitive (жыл-дар, жыл-дың)."""
+
+    @cache
+    def hints(stem: str) -> frozenset[str]:
+        if stem not in kazakh and stem not in verbs:
+            return NOUN  # a Russian loan: Kazakh makes verbs of loans with -ла (анализде)
+        found = set()
+        if stem in verbs or is_verb(stem):
+            found.add("verb")
+        if any(stem + ending in kazakh for ending in noun_endings(stem)):
+            found.add("noun")
+        return frozenset(found)
+
+    def is_verb(stem: str) -> bool:
+        if stem[-1] in "ыі":
+            return stem[:-1] + "иды" in kazakh or stem[:-1] + "иді" in kazakh
+        candidates = [stem + "у"]
+        if stem[-1] in "пкқ":
+            candidates.append(stem[:-1] + {"п": "б", "к": "г", "қ": "ғ"}[stem[-1]] + "у")
+        if stem[-1] in "йи":
+            candidates.append(stem[:-1] + ("ию" if stem[-1] == "и" else "ю"))
+        return any(form in kazakh for form in candidates)
+
+    return hints
+
+
+def noun_endings(stem: str) -> tuple[str, ...]:
+    """Plural and genitive endings after this stem (vowel harmony, onset assimilation)."""
+    back = harmony_of(stem) != "front"
+    last = stem[-1]
+    if last in TRUE_VOWELS:
+        onsets = ("л", "н")
+    elif last in "рйу":
+        onsets = ("л", "д")
+    elif last in "лзж":
+        onsets = ("д", "д")
+    elif last in "мнң":
+        onsets = ("д", "н")
+    else:
+        onsets = ("т", "т")
+    plural = onsets[0] + ("ар" if back else "ер")
+    genitive = onsets[1] + ("ың" if back else "ің")
+    return plural, genitive
+
+
+def accept_stem_for(stems: Mapping[str, str], russian: frozenset[str]) -> object:
+    """The lexicon's last say on a listed stem: no fragments of the kk list, no Russian stem
+    shorter than three letters."""
+    prefixes = frozenset(stem[:4] for stem in russian)
+
+    @cache
+    def accept(stem: str) -> bool:
+        if not set(stem) & VOWEL_LETTERS or not set(stem) - (TRUE_VOWELS - set("яюё")):
+            return False  # a stem has a vowel and a consonant (я, ю, ё hold a й: ая, ұя)
+        source = stems[stem]
+        if source == "kk":
+            return not is_fragment(stem, russian, prefixes)
+        return source == "curated" or len(stem) >= 3
+
+    return accept
+
+
+_BASE: dict[tuple[str, str], Lexicon] = {}
+
+
+def base_lexicon(rules: Rules) -> Lexicon:
+    """The lexicon without corpus evidence, for the rules folder's grammar and lists (one per
+    rules version and process: worker processes build it once)."""
+    key = (rules.folder, rules.fingerprint)
+    if key not in _BASE:
+        _BASE[key] = build_lexicon(rules, None)
+    return _BASE[key]
+
+
+def build_lexicon(rules: Rules, counts: Mapping[str, int] | None) -> Lexicon:
+    kazakh = kazakh_stems()
+    russian = russian_lemmas()
+    listed = rules.stems
+    curated = {stem: kind for stem, kind in listed.items() if kind != "abbreviation"}
+    native_stems: dict[str, str] = dict.fromkeys(kazakh, "kk")
+    native_stems.update(dict.fromkeys(curated, "curated"))
+    stems = dict.fromkeys(russian, "ru") | native_stems
+    hints = part_of_speech_hints(
+        kazakh, frozenset(stem for stem, kind in curated.items() if kind == "verb")
+    )
+    rules_grammar = rules.grammar
+    accept = accept_stem_for(stems, russian)
+    analyser = Analyser(rules_grammar, stems, accept, hints)
+    native = Analyser(rules_grammar, native_stems, accept, hints)
+    abbreviations = frozenset(
+        entry.rstrip(".").lower()
+        for entry in rules.abbreviations.all
+        if "." not in entry.rstrip(".")
+    ) | {stem for stem, kind in listed.items() if kind == "abbreviation"}
+    return Lexicon(
+        analyser,
+        native,
+        russian_words(),
+        abbreviations,
+        counts,
+        int(rules.parameter("lexicon", "attested_min_count", 3)),
+    )
+
+
+def corpus_lexicon(rules: Rules, counts: Mapping[str, int]) -> Lexicon:
+    """The lexicon with the corpus statistics of a run (or a release's lexicon.tsv)."""
+    return base_lexicon(rules).with_counts(counts)
+
+
+def describe(entry: Entry) -> str:
+    """The readings of an entry for people: кітап+ым(possessive.1sg) | ..."""
+    return " | ".join(str(reading) for reading in entry.readings)

@@ -1,0 +1,109 @@
+"""The Kazakh lexicon: forms that must be valid (with the analysis that makes them so), forms
+that must not be, the suffix grammar's tables, corpus evidence and the `tazala lexicon`
+command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from cases import load_cases
+from conftest import PROJECT
+
+from flows.kazakh.lexicon import base_lexicon, describe, harmony, restorations
+from flows.kazakh.morphology import expand
+from flows.rules import RulesError, load_rules
+
+RULES = load_rules(PROJECT / "rules")
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return base_lexicon(RULES)
+
+
+@pytest.mark.parametrize("case", load_cases("lexicon.json"), ids=lambda c: c["input"])
+def test_form_is_judged_by_the_language(lexicon, case):
+    entry = lexicon.lookup(case["input"])
+    assert entry.status == case["status"], case["why"]
+    if "reading" in case:
+        assert case["reading"] in [str(r) for r in entry.readings], describe(entry)
+
+
+def test_templates_expand_by_harmony_and_onset():
+    onsets = RULES.grammar.onsets
+    assert set(expand("ЛАр", onsets)) == {"лар", "лер", "дар", "дер", "тар", "тер"}
+    assert set(expand("ҒАн", onsets)) == {"ған", "қан", "ген", "кен"}  # no кан, no ғен
+    # an inner archiphoneme follows the letter before it inside the suffix
+    assert set(expand("ДАҒЫ", onsets)) == {"дағы", "дегі", "тағы", "тегі"}
+    assert set(expand("Бен", onsets)) == {"мен", "бен", "пен"}  # invariant vowel
+
+
+def test_assimilation_picks_the_onset_from_the_sound_before(lexicon):
+    assert lexicon.is_word("жерлер") and not lexicon.is_word("жердер")
+    assert lexicon.is_word("елдер") and not lexicon.is_word("елтер")
+    assert lexicon.is_word("адамның") and lexicon.is_word("адамды")
+    assert not lexicon.is_word("адамтың")  # т only after a voiceless consonant
+    assert not lexicon.is_word("жердер")  # no verb suffix on a Russian loan (жердь)
+
+
+def test_restorations_give_back_the_kazakh_letters():
+    assert "қазақ" in set(restorations("казак"))
+    assert "казак" not in set(restorations("казак"))
+    assert list(restorations("а" * 20)) == []  # bounded
+
+
+def test_harmony_is_a_signal():
+    assert harmony("балалар") == "back"
+    assert harmony("үйлер") == "front"
+    assert harmony("жаксы") == "mixed"  # к among back vowels: a lost қ
+    assert harmony("су") == "neutral"
+
+
+def test_corpus_evidence_is_kept_apart_from_validity(lexicon):
+    corpus = lexicon.with_counts({"Айгерімнің": 4, "касында": 5, "бала": 9, "ҚҰЖЖ": 3})
+    assert corpus.status("Айгерімнің") == "attested"
+    assert corpus.lookup("Айгерімнің").source == "name"
+    assert corpus.lookup("ҚҰЖЖ").source == "abbreviation"
+    assert corpus.status("касында") == "attested"  # a recurring error is attested, not valid
+    assert not corpus.is_word("касында")
+    assert corpus.frequency("Бала") == 9 and corpus.is_word("бала")
+    assert lexicon.status("касында") == "unknown"  # the base lexicon did not change
+
+
+def test_broken_suffix_table_is_rejected_naming_file_and_line(tmp_path):
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(PROJECT / "rules", rules)
+    table = rules / "kk" / "suffixes.tsv"
+    table.write_text(table.read_text(encoding="utf-8") + "ЛАр\tplural\t*\tstem\tno name\n")
+    lines = table.read_text(encoding="utf-8").count("\n")
+    with pytest.raises(RulesError, match=rf"suffixes.tsv:{lines}: tag 'plural' must be"):
+        load_rules(rules)
+
+
+def test_stem_without_a_reason_is_rejected(tmp_path):
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(PROJECT / "rules", rules)
+    (rules / "kk" / "stems.tsv").write_text("бала\tnoun\n", encoding="utf-8")
+    with pytest.raises(RulesError, match=r"stems.tsv:1: expected 3 tab-separated columns"):
+        load_rules(rules)
+
+
+def test_lexicon_command_writes_tsv():
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "lexicon", "--no-corpus"],
+        input="кітабымды жаксы кітабымды\n",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        check=True,
+    )
+    header, *rows = result.stdout.splitlines()
+    assert header.split("\t")[:4] == ["word", "status", "analysis", "source"]
+    assert [row.split("\t")[:2] for row in rows] == [["кітабымды", "valid"], ["жаксы", "unknown"]]
+    assert "кітап+ым(possessive.1sg)+ды(case.accusative)" in rows[0]
