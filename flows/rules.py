@@ -88,6 +88,7 @@ class Rules:
     boilerplate: tuple[BoilerplateRule, ...] = ()
     grammar: Any = None  # flows.kazakh.morphology.Grammar: kk/suffixes.tsv and kk/onsets.tsv
     stems: dict[str, str] = field(default_factory=dict)  # kk/stems.tsv: stem -> kind
+    confusions: tuple[Any, ...] = ()  # flows.kazakh.confusions.Confusion: kk/confusions.tsv
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -148,6 +149,7 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         boilerplate=read_boilerplate(root / "kk" / "boilerplate.txt"),
         grammar=read_grammar(root),
         stems=read_stems(root / "kk" / "stems.tsv"),
+        confusions=read_confusions(root / "kk" / "confusions.tsv"),
     )
 
 
@@ -155,6 +157,12 @@ def read_grammar(root: Path) -> Any:
     from flows.kazakh.morphology import read_grammar as read  # it builds on read_table
 
     return read(root)
+
+
+def read_confusions(path: Path) -> tuple[Any, ...]:
+    from flows.kazakh.confusions import read_confusions as read  # it builds on read_table
+
+    return read(path)
 
 
 STEM_KINDS = ("function", "noun", "verb", "adjective", "loan", "name", "abbreviation")

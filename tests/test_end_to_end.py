@@ -85,7 +85,8 @@ def test_manifest_records_inputs_rules_code_and_counts(first_run, corpus):
     assert manifest["totals"]["documents"] == 3
     report = (output / "v0001" / "report.md").read_text()
     assert "skipped `empty.txt`: empty file" in report
-    assert "ocr | not implemented yet" in report
+    assert "| ocr | corrects words the lexicon does not know" in report
+    assert "| spelling | not implemented yet" in report
 
 
 def test_letter_edits_are_logged_with_document_and_position(first_run):

@@ -34,7 +34,7 @@ def manifest(**input_fields):
             "edits": 0,
             "suggestions": 0,
         },
-        "stages": {"ocr": {}},
+        "stages": {"spelling": {}},
     }
 
 
@@ -55,4 +55,4 @@ def test_a_clear_encoding_call_is_no_warning():
 
 
 def test_stages_that_do_nothing_yet_say_so():
-    assert "| ocr | not implemented yet" in render_report(manifest(), [])
+    assert "| spelling | not implemented yet" in render_report(manifest(), [])

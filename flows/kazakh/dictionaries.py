@@ -69,14 +69,26 @@ def russian_lemmas() -> frozenset[str]:
 
 
 @cache
+def russian_declinable() -> frozenset[str]:
+    """ru_RU stems with affix flags: words Russian declines or conjugates (карта; not куда)."""
+    return frozenset(stem.lower() for stem, flagged in dictionary_entries("ru_RU") if flagged)
+
+
+@cache
 def russian_words(min_count: int = 1000, min_length: int = 5) -> frozenset[str]:
     """Inflected Russian word forms from the frequency list pyspellchecker ships: words of
     Russian sentences quoted in Kazakh text (работы, сказал). Short rare entries of that list
     are mostly names and fragments (кейн, дейн), which collide with Kazakh words that lost a
     letter, so a form needs `min_length` letters or `min_count` uses."""
+    counts = russian_counts()
+    return frozenset(w for w, n in counts.items() if len(w) >= min_length or n >= min_count)
+
+
+@cache
+def russian_counts() -> dict[str, int]:
+    """pyspellchecker's Russian frequency list: word form -> count."""
     import gzip
     import json
 
     data = files("spellchecker") / "resources" / "ru.json.gz"
-    counts = json.loads(gzip.decompress(data.read_bytes()))
-    return frozenset(w for w, n in counts.items() if len(w) >= min_length or n >= min_count)
+    return json.loads(gzip.decompress(data.read_bytes()))

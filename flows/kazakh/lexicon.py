@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import product
 
-from flows.kazakh.dictionaries import kazakh_stems, russian_lemmas, russian_words
+from flows.kazakh.dictionaries import (
+    kazakh_stems,
+    russian_counts,
+    russian_declinable,
+    russian_lemmas,
+    russian_words,
+)
 from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
 from flows.kazakh.morphology import TRUE_VOWELS, Analyser, Analysis, harmony_of
 from flows.rules import Rules
@@ -51,6 +57,7 @@ VOWEL_LETTERS = TRUE_VOWELS | {"и", "у"}
 LOAN_LETTERS = set("вфцчщъьэёю")
 STATUSES = ("valid", "attested", "unknown")
 NOUN = frozenset({"noun"})
+COMMON_RUSSIAN = 300  # uses in pyspellchecker's Russian list that make a loan stem common
 # What an abbreviation takes after its hyphen: a noun's endings (КСРО-ның, ҚР-да).
 INFLECTION = {"plural", "possessive", "case", "predicative"}
 
@@ -220,6 +227,9 @@ class Lexicon:
         if not readings or any(self._native(r.stem, r.source) for r in readings):
             return readings, ""
         lost = self.shadows(lower)
+        if lost and any(common_russian_noun(r.stem) for r in readings):
+            # a common Russian loan (карта-дан) yields only to a form the kk list has
+            lost = tuple(form for form in lost if self.native.stems.get(form) == "kk")
         return ((), lost_letters_note(lost)) if lost else (readings, "")
 
     @staticmethod
@@ -255,16 +265,36 @@ class Lexicon:
 
     def _shadows(self, form: str) -> tuple[str, ...]:
         """Kazakh words that `form` may be with its Kazakh letters lost (баска -> басқа).
-        A final н read as ң does not count: 2nd-person endings (-ң, -ың, -сың) would make a
-        Kazakh word of almost anything (Иран -> ірә-ң); nor does a reading on a stem of two
+        A reading in the 2nd person does not count: н read as ң makes a 2nd-person ending
+        (-ң, -ың, -сың) of almost anything (Иран -> ірә-ң, театр-ы-нда -> театр-ың-да), and
+        expository text rarely addresses its reader; nor does a reading on a stem of two
         letters (актер-лер -> әк-тер-лер)."""
         found = [
             r
             for r in restorations(form)
-            if not (r[-1] == "ң" and form[-1] == "н")
-            and any(len(reading.stem) > 2 for reading in self.native.analyze(r))
+            if any(
+                len(reading.stem) > 2 and not second_person(reading)
+                for reading in self.native.analyze(r)
+            )
         ]
         return tuple(found[:5])
+
+
+SECOND_PERSON = frozenset(
+    f"{category}.{person}"
+    for category in ("possessive", "person", "predicative")
+    for person in ("2sg", "2pol", "2pl")
+)
+
+
+def second_person(reading: Analysis) -> bool:
+    """Does the reading address someone (кітабың, бардың, баласың)?"""
+    return any(tag in SECOND_PERSON for tag in reading.tags)
+
+
+def common_russian_noun(stem: str) -> bool:
+    """A declinable Russian word common enough to be a loan in Kazakh text (карта, театр)."""
+    return russian_counts().get(stem, 0) >= COMMON_RUSSIAN and stem in russian_declinable()
 
 
 def lost_letters_note(lost: tuple[str, ...]) -> str:

@@ -38,8 +38,8 @@ KIND_OF = {
     **{ch: "sibilant" for ch in "зж"},
     **{ch: "voiceless" for ch in "кқпстфхһцчшщбвгғд"},
 }
-# я and э of Russian loans side with the back and the front vowels when a suffix follows
-BACK, FRONT = set(BACK_VOWELS + "я"), set(FRONT_VOWELS + "э")
+# я of Russian loans sides with the back vowels, э and и (механизм-і) with the front ones
+BACK, FRONT = set(BACK_VOWELS + "я"), set(FRONT_VOWELS + "эи")
 DECIDING = {**{ch: "back" for ch in BACK}, **{ch: "front" for ch in FRONT}}
 VOICING = {"б": "п", "г": "к", "ғ": "қ"}
 CATEGORIES = (
@@ -63,7 +63,7 @@ NOMINAL = ("stem", "derivation", "noun", "participle", "plural", "case.locative_
 CONTEXTS = ("stem", "verb-stem", "nominal")
 STUTTER = ("case", "plural")
 # Stems that drop their last narrow vowel before a vowel end in one of these (мойын, мойн-ы;
-# ауыз, ауз-ы; халық, халқ-ы; көрік, көрк-і); туыс-ы or ауыл-ы keep it.
+# ауыз, ауз-ы; халық, халқ-ы; көрік, көрк-і), all of two syllables; туыс-ы or ауыл-ы keep it.
 ELIDING = set("нзрлқкм")
 
 RARE_ON_UNKNOWN_VERBS = ("participle.intention", "mood.optative")
@@ -354,7 +354,11 @@ class Analyser:
         if first in TRUE_VOWELS:
             if word[-1] in VOICING and (stem := word[:-1] + VOICING[word[-1]]) in self.stems:
                 yield stem
-            if word[-1] in ELIDING and kind_of(word[-2]) not in (None, "vowel"):
+            if (
+                word[-1] in ELIDING
+                and kind_of(word[-2]) not in (None, "vowel")
+                and sum(ch in TRUE_VOWELS for ch in word) < 2
+            ):
                 narrow = "ы" if harmony_of(word) == "back" else "і"
                 if (stem := word[:-1] + narrow + word[-1]) in self.stems:
                     yield stem

@@ -1,18 +1,272 @@
-"""OCR stage: Kazakh letters lost to Russian look-alikes and classic OCR swaps.
+"""OCR stage: Kazakh letters lost to Russian look-alikes, signs read for letters, classic swaps.
 
-Its interface is final: it reads the corpus statistics and the confidence threshold from its
-context, applies corrections at or above the threshold and suggests the rest for review.
-It has no correction rules yet, so it changes nothing; the report says so.
+A careful editor, not a spell checker: only a word the lexicon does not know is corrected, only
+into a valid word reachable through the confusions of `rules/kk/confusions.tsv`
+(flows/kazakh/confusions.py), and only when the evidence is strong. Each candidate is scored by
+its confusion cost, whether the hunspell list has the very form (a corpus-attested word, not
+only a grammatical one), and how often the corpus uses it; the confidence is the best
+candidate's share of the probability among all candidates. At or above the stage's
+`confidence_threshold` the correction is applied and logged with its candidates and scores,
+below it the word goes to `review.jsonl` with its alternatives.
+
+Only Kazakh paragraphs are corrected (a paragraph that lost its Kazakh letters to OCR is still
+Kazakh: its words analyse as Kazakh words, not Russian ones). Capitals-only words of up to five
+letters (abbreviations, Roman numerals) are left alone, as are words with digits around them.
 """
 
 from __future__ import annotations
 
-from flows.document import Changes
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from flows.document import Changes, Edit
+from flows.kazakh.confusions import Candidate, CandidateIndex, Confusion
+from flows.kazakh.language import KAZAKH_LETTERS, paragraph_language
+from flows.kazakh.lexicon import Lexicon, base_lexicon, harmony, second_person
+from flows.rules import Rules
 from flows.stages.base import Context, Stage
+
+# A word as OCR leaves it: Cyrillic letters with signs read for і inside ("механизм!н",
+# "тус1нд1ре", "1р!"); a trailing "!" or "1" is taken in only before a lower-case word.
+TOKEN = regex.compile(
+    r"(?<![\p{L}\p{N}!|])[1!|]?\p{Cyrillic}[\p{Cyrillic}!1|]*(?![\p{L}\p{N}])", regex.V1
+)
+TRAILING_SIGN = regex.compile(r"[!1|]+$")
+SIGN_INSIDE = regex.compile(r"[!1|]")
+# a rounded vowel after the first syllable, in a word without the letters of Russian loans
+ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұүыіэюяё]*[аәеиоөұүыі].*[оөұү]")
+VOWEL = regex.compile(r"[аәеиоөұүыіэюяёАӘЕИОӨҰҮЫІЭЮЯЁ!1|]")
+NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
+LISTED_BONUS = 0.8  # the hunspell list has the very form: seen in its corpus, not only grammatical
+FREQUENCY_WEIGHT = 0.3  # per natural-log unit of corpus count
+TEMPERATURE = 0.5  # how sharply cost differences turn into confidence
+SECOND_PERSON_COST = 1.5  # expository text rarely says "your": -ың, -сың are rarely the word
+# The cost of "the word is right as it stands": low in a text that keeps its Kazakh letters
+# (an unknown word there is a name or a gap of the lexicon), high in one that lost them.
+UNKNOWN_COST_KEPT, UNKNOWN_COST_LOST = 2.0, 5.0
+SIGN_DOUBT, HARMONY_DOUBT, NAME_LEEWAY = 3.0, 2.0, 0.5
+LOST_WHERE_KEPT = 1.5  # a lost letter in a text that keeps its Kazakh letters is less likely
+KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh letters, too
+KAZAKH_LETTER_SHARE = 0.06  # of Cyrillic letters in Kazakh prose, about; below it letters were lost
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The candidates for one word, each with its score before the document's say."""
+
+    scored: tuple[tuple[Candidate, float, int], ...]  # candidate, score, corpus count
+
+    def ranked(self, kept: float) -> list[tuple[Candidate, float, int]]:
+        """Candidates best first, their scores adjusted to the document: in a text that keeps
+        its Kazakh letters, a lost letter is less likely and a Kazakh model's confusion more."""
+        adjusted = []
+        for candidate, score, count in self.scored:
+            for edit in candidate.edits:
+                if edit.kind == "lost":
+                    score += LOST_WHERE_KEPT * kept
+                elif edit.kind == "kazakh":
+                    score += KAZAKH_WHERE_LOST * (1.0 - kept)
+            adjusted.append((candidate, score, count))
+        return sorted(adjusted, key=lambda item: (item[1], item[0].word))
+
+
+def confidence(ranked: list[tuple[Candidate, float, int]], unknown_cost: float) -> float:
+    """The best candidate's share of the probability, the other candidates and the
+    hypothesis that the word is right as it stands (a name, a loan, a gap of the lexicon;
+    its cost `unknown_cost`) sharing the rest."""
+    best = ranked[0][1]
+    others = [score for _, score, _ in ranked[1:]] + [unknown_cost]
+    return 1.0 / (1.0 + sum(math.exp(-(score - best) / TEMPERATURE) for score in others))
+
+
+class Corrector:
+    """The stage's knowledge for one rules version and corpus: lexicon, candidate index, and
+    its decisions cached per word type."""
+
+    def __init__(self, lexicon: Lexicon, index: CandidateIndex) -> None:
+        self.lexicon = lexicon
+        self.index = index
+        self.listed = lexicon.native.stems
+        self.decide = lru_cache(maxsize=200_000)(self._decide)
+
+    def _decide(self, word: str) -> Decision | None:
+        """The candidates for a lower-case form the lexicon does not know, scored."""
+        candidates = self.index.candidates(word)
+        if not candidates:
+            return None
+        scored = []
+        for candidate in candidates[:20]:
+            count = self.lexicon.frequency(candidate.word)
+            score = candidate.cost - FREQUENCY_WEIGHT * math.log1p(count)
+            if self.listed.get(candidate.word) == "kk":
+                score -= LISTED_BONUS
+            readings = self.lexicon.analyze(candidate.word)
+            if readings and all(second_person(r) for r in readings):
+                score += SECOND_PERSON_COST
+            scored.append((candidate, score, count))
+        return Decision(tuple(scored))
+
+    def is_kazakh(self, paragraph: str) -> bool:
+        """Kazakh by its letters, or, having lost them, by its words: more of them analyse
+        as Kazakh words than are Russian ones."""
+        language = paragraph_language(paragraph)
+        if language == "kk":
+            return True
+        if language not in ("ru", None):
+            return False
+        words = [w.lower() for w in TOKEN.findall(paragraph)]
+        kazakh = sum(1 for w in words if self.lexicon.native.is_word(w))
+        russian = sum(1 for w in words if w in self.lexicon.russian_forms)
+        return kazakh > russian
+
+
+_CORRECTORS: dict[tuple[str, str, int], Corrector] = {}
+
+
+def corrector_for(context: Context) -> Corrector:
+    """One corrector per rules version and corpus statistics in a process (a shard task's
+    worker builds it once: the candidate index takes about a second)."""
+    rules = context.rules
+    key = (rules.folder, rules.fingerprint, id(context.statistics.counts))
+    if key not in _CORRECTORS:
+        if len(_CORRECTORS) >= 4:
+            _CORRECTORS.clear()
+        lexicon = base_lexicon(rules).with_counts(context.statistics.counts)
+        _CORRECTORS[key] = Corrector(lexicon, index_for(rules))
+    return _CORRECTORS[key]
+
+
+_INDEXES: dict[tuple[str, str], CandidateIndex] = {}
+
+
+def index_for(rules: Rules) -> CandidateIndex:
+    key = (rules.folder, rules.fingerprint)
+    if key not in _INDEXES:
+        _INDEXES[key] = CandidateIndex(base_lexicon(rules), rules.confusions)
+    return _INDEXES[key]
 
 
 def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
-    return text, Changes()
+    changes = Changes()
+    corrector = corrector_for(context)
+    threshold = context.rules.threshold("ocr")
+    kept = kept_share(text)
+    replacements: list[tuple[int, int, str]] = []
+    offset = 0
+    for paragraph in text.split("\n\n"):
+        if corrector.is_kazakh(paragraph):
+            for start, word in tokens(paragraph):
+                edit = correct_word(word, offset + start, corrector, kept)
+                if edit is None:
+                    continue
+                if edit.confidence >= threshold:
+                    changes.apply(edit)
+                    replacements.append((offset + start, offset + start + len(word), edit.after))
+                else:
+                    changes.suggest(edit)
+        offset += len(paragraph) + 2
+    return splice(text, replacements), changes
 
 
-STAGE = Stage("ocr", fix_ocr_swaps, "not implemented yet: passes text through unchanged")
+def tokens(paragraph: str) -> list[tuple[int, str]]:
+    """Words as OCR left them, with their offsets; a trailing sign stays only before a
+    lower-case word (`бедер! манында`), never at a sentence end (`Келдік!`)."""
+    found = []
+    for match in TOKEN.finditer(paragraph):
+        word = match.group()
+        sign = TRAILING_SIGN.search(word)
+        if sign and not NEXT_IS_LOWER.match(paragraph, match.end()):
+            word = word[: sign.start()]
+        if sum(ch.isalpha() for ch in word) >= 2:
+            found.append((match.start(), word))
+    return found
+
+
+def kept_share(text: str) -> float:
+    """How much of its Kazakh letters a text kept: 1 for ordinary Kazakh prose, 0 for a text
+    OCR read with a Russian model."""
+    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
+    kazakh = sum(1 for ch in text if ch in KAZAKH_LETTERS)
+    return min(1.0, kazakh / (KAZAKH_LETTER_SHARE * cyrillic)) if cyrillic else 1.0
+
+
+def doubt_of(word: str) -> float:
+    """Extra cost of believing this very form is right: signs inside it (механизм!н), к/г
+    and қ/ғ against its vowels in a word with no loan letters (атындагы), or о ө ұ ү after
+    the first syllable, where native words never have them (мөмлекет). A capital
+    lowers it: names are the words the lexicon most often lacks."""
+    doubt = 0.0
+    letters = word.lower()
+    if SIGN_INSIDE.search(word):
+        doubt += SIGN_DOUBT
+    elif harmony(letters) == "mixed" or ROUNDED_LATER.search(letters):
+        doubt += HARMONY_DOUBT
+    if word[:1].isupper():
+        doubt -= NAME_LEEWAY
+    return doubt
+
+
+def correct_word(word: str, position: int, corrector: Corrector, kept: float) -> Edit | None:
+    """The edit for one word, or None: a known word, a name, an abbreviation, no candidate."""
+    if word.isupper() and len(word) <= 5:
+        return None  # abbreviations and Roman numerals: ХІХ, КСРО
+    if not VOWEL.search(word):
+        return None  # км, млн: abbreviations without their period
+    entry = corrector.lexicon.lookup(word)
+    if entry.valid or entry.source == "name":
+        return None
+    decision = corrector.decide(word.lower())
+    if decision is None:
+        return None
+    ranked = decision.ranked(kept)
+    unknown_cost = UNKNOWN_COST_LOST - (UNKNOWN_COST_LOST - UNKNOWN_COST_KEPT) * kept
+    best = ranked[0][0]
+    evidence = {
+        "candidates": [[c.word, round(score, 2), n] for c, score, n in ranked[:5]],
+        "edits": [str(edit) for edit in best.edits],
+        "unknown_cost": round(unknown_cost + doubt_of(word), 2),
+        "observed_count": corrector.lexicon.frequency(word),
+    }
+    alternatives = tuple(same_case(word, c.word) for c, _, _ in ranked[1:5])
+    rule = "ocr:" + kind_of_edits(best.edits)
+    sure = round(confidence(ranked, unknown_cost + doubt_of(word)), 3)
+    return Edit(
+        "ocr", rule, word, same_case(word, best.word), position, sure, evidence, alternatives
+    )
+
+
+def kind_of_edits(edits: tuple[Confusion, ...]) -> str:
+    """The rule an edit is counted under: the least ordinary kind of confusion it needed."""
+    kinds = {edit.kind for edit in edits}
+    for kind in ("dropped", "swap", "sequence", "kazakh", "symbol"):
+        if kind in kinds:
+            return kind
+    return "lost"
+
+
+def same_case(model: str, word: str) -> str:
+    letters = [ch for ch in model if ch.isalpha()]
+    if len(letters) > 1 and all(ch.isupper() for ch in letters):
+        return word.upper()
+    if model[:1].isupper() or (model[:1] in "1!|" and model[1:2].isupper()):
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def splice(text: str, replacements: list[tuple[int, int, str]]) -> str:
+    pieces, last = [], 0
+    for start, end, new in replacements:
+        pieces += [text[last:start], new]
+        last = end
+    return "".join(pieces) + text[last:]
+
+
+STAGE = Stage(
+    "ocr",
+    fix_ocr_swaps,
+    "corrects words the lexicon does not know into valid words through the confusions of "
+    "rules/kk/confusions.tsv (lost Kazakh letters, signs for і, classic swaps), when confident",
+)

@@ -1,0 +1,208 @@
+"""Candidate words for an OCR-damaged form, through the confusions of `rules/kk/confusions.tsv`.
+
+Blind edit distance is the wrong search: a Kazakh word that went through a Russian OCR model
+has lost several letters at once (тұрғындарының -> тургындарынын: four), and edit distance 4
+reaches millions of strings. The losses are few and known, so the search runs the other way.
+A confusion-aware index maps every *lossy* spelling of each Kazakh stem (each Kazakh letter
+kept or replaced by what OCR writes for it) to the stem, and the same for every suffix form.
+A damaged word is then analysed as the lexicon analyses words, suffix by suffix from the end,
+each piece looked up in the lossy index: every way through gives one candidate, which the real
+lexicon then checks (harmony, assimilation, what may follow what). Signs read for letters
+(`!` for і), sequences (`ьі` for ы), classic swaps (с/е) and dropped narrow vowels are tried as
+edits of the observed form first, a bounded few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+
+from flows.kazakh.lexicon import Lexicon
+from flows.kazakh.morphology import MAX_SUFFIXES, TRUE_VOWELS, Suffix
+from flows.rules import read_table
+
+KINDS = ("lost", "kazakh", "symbol", "sequence", "swap", "dropped")
+LETTER_KINDS = ("lost", "kazakh")  # one letter for one letter: searched through the index
+MAX_LOSSY = 64  # lossy spellings indexed per stem; longer stems with many Kazakh letters stop
+MAX_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class Confusion:
+    observed: str  # "" for a dropped letter
+    intended: str
+    cost: float
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.observed or '_'}>{self.intended}"
+
+
+def read_confusions(path: Path) -> tuple[Confusion, ...]:
+    def check(row: list[str]) -> str | None:
+        observed, intended, cost, kind = row[:4]
+        try:
+            value = float(cost)
+        except ValueError:
+            return f"cost {cost!r} is not a number"
+        if not value > 0:
+            return "cost must be above 0"
+        if kind not in KINDS:
+            return f"kind {kind!r} must be one of {', '.join(KINDS)}"
+        if observed == intended:
+            return "observed and intended are the same"
+        if kind in LETTER_KINDS and (len(observed) != 1 or len(intended) != 1):
+            return f"a {kind} confusion is one letter for one letter"
+        if kind == "dropped" and observed != "_":
+            return "a dropped letter is written _ in the observed column"
+        return None
+
+    return tuple(
+        Confusion("" if row[0] == "_" else row[0], row[1], float(row[2]), row[3])
+        for row in read_table(path, 4, check)
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    word: str  # lower case
+    cost: float
+    edits: tuple[Confusion, ...]
+
+
+class CandidateIndex:
+    """Lossy spellings of the lexicon's stems and suffixes, and the search over them."""
+
+    def __init__(self, lexicon: Lexicon, confusions: tuple[Confusion, ...]) -> None:
+        self.lexicon = lexicon
+        self.analyser = lexicon.native
+        self.lost: dict[str, list[tuple[str, float]]] = {}  # intended -> [(observed, cost)]
+        self.letters: dict[tuple[str, str], Confusion] = {}  # (observed, intended) -> it
+        self.edits = [c for c in confusions if c.kind not in LETTER_KINDS]
+        for c in confusions:
+            if c.kind in LETTER_KINDS:
+                self.lost.setdefault(c.intended, []).append((c.observed, c.cost))
+                self.letters[(c.observed, c.intended)] = c
+        self.stems: dict[str, list[str]] = {}
+        for stem in self.analyser.stems:
+            if self.analyser.accept(stem):
+                for surface in surface_forms(stem):
+                    for lossy in self.lossy(surface):
+                        self.stems.setdefault(lossy, []).append(surface)
+        self.suffixes: dict[str, list[Suffix]] = {}
+        for suffix in self.analyser.grammar.suffixes:
+            for lossy in self.lossy(suffix.form):
+                self.suffixes.setdefault(lossy, []).append(suffix)
+        self.lengths = sorted({len(form) for form in self.suffixes})
+
+    def lossy(self, form: str) -> list[str]:
+        """`form` and the spellings OCR makes of it by losing Kazakh letters."""
+        options = [[ch] + [o for o, _ in self.lost.get(ch, ())] for ch in form]
+        spellings = []
+        for letters in product(*options):
+            spellings.append("".join(letters))
+            if len(spellings) >= MAX_LOSSY:
+                break
+        return spellings
+
+    def candidates(self, word: str) -> list[Candidate]:
+        """Valid words `word` (lower case) may be, cheapest first: first through signs and
+        sequences and lost letters; only if none, also one swap or one dropped vowel."""
+        found: dict[str, Candidate] = {}
+        self.word = word
+        for variant, cost, edits in self.variants(word, deep=False):
+            self.add(found, variant, cost, edits)
+        if not found:
+            for variant, cost, edits in self.variants(word, deep=True):
+                self.add(found, variant, cost, edits)
+        return sorted(found.values(), key=lambda c: (c.cost, c.word))
+
+    def add(self, found: dict[str, Candidate], variant: str, cost: float, edits: tuple) -> None:
+        restored = self.restore(variant)
+        if variant != self.word and self.lexicon.is_word(variant):
+            restored.append(variant)  # механизм!н: the sign alone was the damage
+        for word in restored:
+            extra, changes = self.letter_cost(variant, word)
+            total = cost + extra
+            if word not in found or total < found[word].cost:
+                found[word] = Candidate(word, total, edits + changes)
+
+    def restore(self, observed: str) -> list[str]:
+        """Valid words that `observed` is with Kazakh letters lost (same length)."""
+        spelled: set[str] = set()
+        self._restore(observed, None, "", 0, spelled)
+        return [w for w in sorted(spelled) if w != observed and self.lexicon.is_word(w)][
+            :MAX_CANDIDATES
+        ]
+
+    def _restore(
+        self, rest: str, outer: Suffix | None, tail: str, depth: int, out: set[str]
+    ) -> None:
+        if len(out) >= MAX_CANDIDATES * 4:
+            return
+        for surface in self.stems.get(rest, ()):
+            out.add(surface + tail)
+        stems = self.lexicon.analyser.stems
+        if rest in stems or (tail and (rest + "ь" in stems or rest + rest[-1:] in stems)):
+            out.add(rest + tail)  # a stem without Kazakh letters, a loan (модел-і, клас-ы)
+        if depth >= MAX_SUFFIXES:
+            return
+        for length in self.lengths:
+            if length > len(rest) - 2:
+                break
+            for suffix in self.suffixes.get(rest[-length:], ()):
+                if outer is None or outer.may_follow(suffix):
+                    self._restore(rest[:-length], suffix, suffix.form + tail, depth + 1, out)
+
+    def letter_cost(self, observed: str, word: str) -> tuple[float, tuple[Confusion, ...]]:
+        cost, changes = 0.0, []
+        for seen, meant in zip(observed, word, strict=True):
+            if seen != meant:
+                confusion = self.letters[(seen, meant)]
+                cost += confusion.cost
+                changes.append(confusion)
+        return cost, tuple(changes)
+
+    def variants(self, word: str, deep: bool) -> Iterator[tuple[str, float, tuple[Confusion, ...]]]:
+        """Edits of the observed form before the lost letters are restored: every sign and
+        sequence is tried both ways; with `deep`, also one swap or one dropped vowel."""
+        base: list[tuple[str, float, tuple[Confusion, ...]]] = [(word, 0.0, ())]
+        for edit in self.edits:
+            if edit.kind not in ("symbol", "sequence"):
+                continue
+            grown = []
+            for text, cost, edits in base:
+                if edit.observed in text:
+                    replaced = text.replace(edit.observed, edit.intended)
+                    n = text.count(edit.observed)
+                    grown.append((replaced, cost + n * edit.cost, edits + (edit,) * n))
+            base += grown
+        for text, cost, edits in base:
+            if not deep:
+                yield text, cost, edits
+                continue
+            for edit in self.edits:
+                if edit.kind == "swap":
+                    for i in find_all(text, edit.observed):
+                        changed = text[:i] + edit.intended + text[i + len(edit.observed) :]
+                        yield changed, cost + edit.cost, edits + (edit,)
+                elif edit.kind == "dropped":
+                    for i in range(1, len(text)):
+                        if text[i - 1] not in TRUE_VOWELS and text[i] not in TRUE_VOWELS:
+                            changed = text[:i] + edit.intended + text[i:]
+                            yield changed, cost + edit.cost, edits + (edit,)
+
+
+def find_all(text: str, part: str) -> Iterator[int]:
+    start = text.find(part)
+    while start >= 0:
+        yield start
+        start = text.find(part, start + 1)
+
+
+def surface_forms(stem: str) -> list[str]:
+    """The stem as written, and before a vowel with its final п/к/қ voiced (кітаб-ы)."""
+    voiced = {"п": "б", "к": "г", "қ": "ғ"}.get(stem[-1])
+    return [stem, stem[:-1] + voiced] if voiced else [stem]
