@@ -336,7 +336,7 @@ class Analyser:
             return False
         if suffix.onset and not onset_fits(suffix.form[0], suffix.onset, rest, self.grammar.onsets):
             return False
-        if suffix.harmonic:
+        if suffix.harmonic and rest + "ь" not in self.stems:  # роль: ролі and рольге both
             after = harmony_of(suffix.form) or consonant_harmony(suffix.form)
             before = harmony_of(rest)
             if after and before and after != before:
