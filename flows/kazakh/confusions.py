@@ -3,10 +3,11 @@
 Blind edit distance is the wrong search: a Kazakh word that went through a Russian OCR model
 has lost several letters at once (тұрғындарының -> тургындарынын: four), and edit distance 4
 reaches millions of strings. The losses are few and known, so the search runs the other way.
-A confusion-aware index maps every *lossy* spelling of each Kazakh stem (each Kazakh letter
-kept or replaced by what OCR writes for it) to the stem, and the same for every suffix form.
-A damaged word is then analysed as the lexicon analyses words, suffix by suffix from the end,
-each piece looked up in the lossy index: every way through gives one candidate, which the real
+A confusion-aware index files each Kazakh stem and suffix form under a key that the letter
+confusions do not change (every letter replaced by one representative of the letters OCR
+confuses it with: қ and к by к). A damaged word is then analysed as the lexicon analyses
+words, suffix by suffix from the end, each piece looked up by its key and kept if OCR could
+have written it for that stem or suffix: every way through gives one candidate, which the real
 lexicon then checks (harmony, assimilation, what may follow what). Signs read for letters
 (`!` for і), sequences (`ьі` for ы), classic swaps (с/е) and dropped narrow vowels are tried as
 edits of the observed form first, a bounded few.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import product
 from pathlib import Path
 
 from flows.kazakh.lexicon import Lexicon
@@ -25,7 +25,6 @@ from flows.rules import read_table
 
 KINDS = ("lost", "kazakh", "symbol", "sequence", "swap", "dropped")
 LETTER_KINDS = ("lost", "kazakh")  # one letter for one letter: searched through the index
-MAX_LOSSY = 64  # lossy spellings indexed per stem; longer stems with many Kazakh letters stop
 MAX_CANDIDATES = 200
 
 
@@ -73,77 +72,76 @@ class Candidate:
 
 
 class CandidateIndex:
-    """Lossy spellings of the lexicon's stems and suffixes, and the search over them."""
+    """The lexicon's stems and suffixes filed under a key that OCR's letter confusions do
+    not change, and the search over them."""
 
     def __init__(self, lexicon: Lexicon, confusions: tuple[Confusion, ...]) -> None:
         self.lexicon = lexicon
         self.analyser = lexicon.native
-        self.lost: dict[str, list[tuple[str, float]]] = {}  # intended -> [(observed, cost)]
         self.letters: dict[tuple[str, str], Confusion] = {}  # (observed, intended) -> it
         self.edits = [c for c in confusions if c.kind not in LETTER_KINDS]
         for c in confusions:
             if c.kind in LETTER_KINDS:
-                self.lost.setdefault(c.intended, []).append((c.observed, c.cost))
                 self.letters[(c.observed, c.intended)] = c
+        self.fold = str.maketrans(letter_classes(self.letters))
         self.stems: dict[str, list[str]] = {}
+        # every listed stem, accepted or not: a candidate is checked by the lexicon anyway,
+        # and judging 54,000 stems up front would double the start-up of `tazala clean`
         for stem in self.analyser.stems:
-            if self.analyser.accept(stem):
-                for surface in surface_forms(stem):
-                    for lossy in self.lossy(surface):
-                        self.stems.setdefault(lossy, []).append(surface)
+            for surface in surface_forms(stem):
+                self.stems.setdefault(surface.translate(self.fold), []).append(surface)
         self.suffixes: dict[str, list[Suffix]] = {}
         for suffix in self.analyser.grammar.suffixes:
-            for lossy in self.lossy(suffix.form):
-                self.suffixes.setdefault(lossy, []).append(suffix)
-        self.lengths = sorted({len(form) for form in self.suffixes})
+            self.suffixes.setdefault(suffix.form.translate(self.fold), []).append(suffix)
+        self.lengths = sorted({len(key) for key in self.suffixes})
 
-    def lossy(self, form: str) -> list[str]:
-        """`form` and the spellings OCR makes of it by losing Kazakh letters."""
-        options = [[ch] + [o for o, _ in self.lost.get(ch, ())] for ch in form]
-        spellings = []
-        for letters in product(*options):
-            spellings.append("".join(letters))
-            if len(spellings) >= MAX_LOSSY:
-                break
-        return spellings
+    def reachable(self, observed: str, intended: str) -> bool:
+        """Could OCR have written `observed` for `intended`, letter by letter?"""
+        return all(
+            o == i or (o, i) in self.letters for o, i in zip(observed, intended, strict=True)
+        )
 
     def candidates(self, word: str) -> list[Candidate]:
         """Valid words `word` (lower case) may be, cheapest first: first through signs and
         sequences and lost letters; only if none, also one swap or one dropped vowel."""
         found: dict[str, Candidate] = {}
-        self.word = word
         for variant, cost, edits in self.variants(word, deep=False):
-            self.add(found, variant, cost, edits)
+            self.add(found, word, variant, cost, edits)
         if not found:
             for variant, cost, edits in self.variants(word, deep=True):
-                self.add(found, variant, cost, edits)
+                self.add(found, word, variant, cost, edits)
         return sorted(found.values(), key=lambda c: (c.cost, c.word))
 
-    def add(self, found: dict[str, Candidate], variant: str, cost: float, edits: tuple) -> None:
+    def add(
+        self, found: dict[str, Candidate], word: str, variant: str, cost: float, edits: tuple
+    ) -> None:
         restored = self.restore(variant)
-        if variant != self.word and self.lexicon.is_word(variant):
+        if variant != word and self.lexicon.is_word(variant):
             restored.append(variant)  # механизм!н: the sign alone was the damage
-        for word in restored:
-            extra, changes = self.letter_cost(variant, word)
+        for candidate in restored:
+            extra, changes = self.letter_cost(variant, candidate)
             total = cost + extra
-            if word not in found or total < found[word].cost:
-                found[word] = Candidate(word, total, edits + changes)
+            if candidate not in found or total < found[candidate].cost:
+                found[candidate] = Candidate(candidate, total, edits + changes)
 
     def restore(self, observed: str) -> list[str]:
-        """Valid words that `observed` is with Kazakh letters lost (same length)."""
+        """Valid words that `observed` is with letters confused (same length)."""
         spelled: set[str] = set()
-        self._restore(observed, None, "", 0, spelled)
+        self._restore(observed, observed.translate(self.fold), None, "", 0, spelled)
         return [w for w in sorted(spelled) if w != observed and self.lexicon.is_word(w)][
             :MAX_CANDIDATES
         ]
 
     def _restore(
-        self, rest: str, outer: Suffix | None, tail: str, depth: int, out: set[str]
+        self, rest: str, key: str, outer: Suffix | None, tail: str, depth: int, out: set[str]
     ) -> None:
+        """Strip suffixes from the end as the analyser does, each piece found by its key and
+        kept if OCR could have written it; `key` is `rest` folded."""
         if len(out) >= MAX_CANDIDATES * 4:
             return
-        for surface in self.stems.get(rest, ()):
-            out.add(surface + tail)
+        for surface in self.stems.get(key, ()):
+            if self.reachable(rest, surface):
+                out.add(surface + tail)
         stems = self.lexicon.analyser.stems
         if rest in stems or (tail and (rest + "ь" in stems or rest + rest[-1:] in stems)):
             out.add(rest + tail)  # a stem without Kazakh letters, a loan (модел-і, клас-ы)
@@ -152,9 +150,19 @@ class CandidateIndex:
         for length in self.lengths:
             if length > len(rest) - 2:
                 break
-            for suffix in self.suffixes.get(rest[-length:], ()):
-                if outer is None or outer.may_follow(suffix):
-                    self._restore(rest[:-length], suffix, suffix.form + tail, depth + 1, out)
+            part = rest[-length:]
+            for suffix in self.suffixes.get(key[-length:], ()):
+                if (outer is None or outer.may_follow(suffix)) and self.reachable(
+                    part, suffix.form
+                ):
+                    self._restore(
+                        rest[:-length],
+                        key[:-length],
+                        suffix,
+                        suffix.form + tail,
+                        depth + 1,
+                        out,
+                    )
 
     def letter_cost(self, observed: str, word: str) -> tuple[float, tuple[Confusion, ...]]:
         cost, changes = 0.0, []
@@ -200,6 +208,23 @@ def find_all(text: str, part: str) -> Iterator[int]:
     while start >= 0:
         yield start
         start = text.find(part, start + 1)
+
+
+def letter_classes(letters: dict[tuple[str, str], Confusion]) -> dict[str, str]:
+    """Each letter -> one letter standing for all the letters OCR confuses it with, directly
+    or through others (к қ -> к; а ә е э о ө -> а): the key under which a stem is filed."""
+    parent: dict[str, str] = {}
+
+    def root(ch: str) -> str:
+        while parent.get(ch, ch) != ch:
+            ch = parent[ch]
+        return ch
+
+    for observed, intended in letters:
+        a, b = root(observed), root(intended)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {ch: root(ch) for ch in parent}
 
 
 def surface_forms(stem: str) -> list[str]:

@@ -55,7 +55,6 @@ MAX_RESTORATIONS = 512
 VOWEL_LETTERS = TRUE_VOWELS | {"и", "у"}
 # Letters native Kazakh words do not have: their presence marks a Russian loan.
 LOAN_LETTERS = set("вфцчщъьэёю")
-STATUSES = ("valid", "attested", "unknown")
 NOUN = frozenset({"noun"})
 COMMON_RUSSIAN = 300  # uses in pyspellchecker's Russian list that make a loan stem common
 # What an abbreviation takes after its hyphen: a noun's endings (КСРО-ның, ҚР-да).

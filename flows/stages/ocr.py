@@ -123,20 +123,22 @@ class Corrector:
         return kazakh > russian
 
 
-_CORRECTORS: dict[tuple[str, str, int], Corrector] = {}
+_CORRECTORS: dict[tuple[str, str, int], tuple[object, Corrector]] = {}
 
 
 def corrector_for(context: Context) -> Corrector:
     """One corrector per rules version and corpus statistics in a process (a shard task's
-    worker builds it once: the candidate index takes about a second)."""
-    rules = context.rules
-    key = (rules.folder, rules.fingerprint, id(context.statistics.counts))
-    if key not in _CORRECTORS:
+    worker builds it once). The counts are kept beside it and compared by identity, so a
+    later statistics object that reuses a freed id never gets another corpus' corrector."""
+    rules, counts = context.rules, context.statistics.counts
+    key = (rules.folder, rules.fingerprint, id(counts))
+    cached = _CORRECTORS.get(key)
+    if cached is None or cached[0] is not counts:
         if len(_CORRECTORS) >= 4:
             _CORRECTORS.clear()
-        lexicon = base_lexicon(rules).with_counts(context.statistics.counts)
-        _CORRECTORS[key] = Corrector(lexicon, index_for(rules))
-    return _CORRECTORS[key]
+        lexicon = base_lexicon(rules).with_counts(counts)
+        cached = _CORRECTORS[key] = (counts, Corrector(lexicon, index_for(rules)))
+    return cached[1]
 
 
 _INDEXES: dict[tuple[str, str], CandidateIndex] = {}
@@ -223,16 +225,17 @@ def correct_word(word: str, position: int, corrector: Corrector, kept: float) ->
         return None
     ranked = decision.ranked(kept)
     unknown_cost = UNKNOWN_COST_LOST - (UNKNOWN_COST_LOST - UNKNOWN_COST_KEPT) * kept
+    unknown_cost += doubt_of(word)
     best = ranked[0][0]
     evidence = {
         "candidates": [[c.word, round(score, 2), n] for c, score, n in ranked[:5]],
         "edits": [str(edit) for edit in best.edits],
-        "unknown_cost": round(unknown_cost + doubt_of(word), 2),
+        "unknown_cost": round(unknown_cost, 2),
         "observed_count": corrector.lexicon.frequency(word),
     }
     alternatives = tuple(same_case(word, c.word) for c, _, _ in ranked[1:5])
     rule = "ocr:" + kind_of_edits(best.edits)
-    sure = round(confidence(ranked, unknown_cost + doubt_of(word)), 3)
+    sure = round(confidence(ranked, unknown_cost), 3)
     return Edit(
         "ocr", rule, word, same_case(word, best.word), position, sure, evidence, alternatives
     )
