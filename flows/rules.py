@@ -239,12 +239,12 @@ def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None
         gain = values.get("min_gain")
         if gain is not None and not (isinstance(gain, int | float) and gain >= 0):
             raise RulesError(f"{path}:{_line_of(text, 'min_gain')}: min_gain must be a number >= 0")
-        threshold = values.get("confidence_threshold")
-        if threshold is not None and not (
-            isinstance(threshold, int | float) and 0.0 <= threshold <= 1.0
-        ):
-            line = _line_of(text, "confidence_threshold")
-            raise RulesError(f"{path}:{line}: confidence_threshold must be a number in 0..1")
+        for key in ("confidence_threshold", "choice_threshold"):
+            threshold = values.get(key)
+            if threshold is not None and not (
+                isinstance(threshold, int | float) and 0.0 <= threshold <= 1.0
+            ):
+                raise RulesError(f"{path}:{_line_of(text, key)}: {key} must be a number in 0..1")
 
 
 def read_abbreviations(path: Path) -> Abbreviations:

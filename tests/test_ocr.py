@@ -28,7 +28,8 @@ def test_a_correction_carries_its_evidence():
     assert edit.position == text.index("ауылдағы")
     assert edit.evidence["candidates"][0][0] == "ауылдағы"
     assert edit.evidence["edits"] == ["г>ғ"]
-    assert edit.confidence >= CONTEXT.rules.threshold("ocr")
+    assert edit.evidence["wrong"] >= CONTEXT.rules.threshold("ocr")
+    assert edit.confidence >= CONTEXT.rules.parameter("ocr", "choice_threshold", 1.0)
 
 
 def test_a_doubtful_correction_is_suggested_not_applied():

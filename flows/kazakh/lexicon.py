@@ -21,6 +21,7 @@ Stems come from three places, each with its own doubts:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -169,6 +170,10 @@ class Lexicon:
                 self.capitalised[lower] += n
         self.lookup = lru_cache(maxsize=500_000)(self._lookup)
         self.shadows = lru_cache(maxsize=100_000)(self._shadows)
+        self.family = lru_cache(maxsize=100_000)(self._family)
+        self.stem_frequency = lru_cache(maxsize=100_000)(self._stem_frequency)
+        self._listed_forms: tuple[str, ...] | None = None
+        self._corpus_forms: tuple[str, ...] | None = None
 
     # -- the interface -------------------------------------------------------------------
     def is_word(self, word: str) -> bool:
@@ -185,6 +190,34 @@ class Lexicon:
         return self.counts.get(word.lower(), 0)
 
     harmony = staticmethod(harmony)
+
+    def _family(self, stem: str) -> int:
+        """How many forms of the hunspell kk list are built on `stem`. The list was drawn
+        from a corpus and holds inflected forms, so a stem it has in many forms is a common
+        word (құра- "to form" has 31, қура- "to wither" 3): a frequency the list never
+        states."""
+        if self._listed_forms is None:
+            self._listed_forms = tuple(
+                sorted(form for form, source in self.native.stems.items() if source == "kk")
+            )
+        return sum(1 for _ in self._forms_of(stem, self._listed_forms, self.native))
+
+    def _stem_frequency(self, stem: str) -> int:
+        """How often the corpus uses `stem` in any of its forms (құрады, құрамы, құрайды)."""
+        if self._corpus_forms is None:
+            self._corpus_forms = tuple(sorted(self.counts))
+        forms = self._forms_of(stem, self._corpus_forms, self.analyser)
+        return sum(self.counts[form] for form in forms)
+
+    @staticmethod
+    def _forms_of(stem: str, forms: tuple[str, ...], analyser: Analyser) -> Iterator[str]:
+        """The forms of a sorted list that start with `stem` and have a reading on it."""
+        i = bisect_left(forms, stem)
+        while i < len(forms) and forms[i].startswith(stem):
+            form = forms[i]
+            if form == stem or any(r.stem == stem for r in analyser.analyze(form)):
+                yield form
+            i += 1
 
     def with_counts(self, counts: Mapping[str, int]) -> Lexicon:
         """The same lexicon with a corpus' form counts as evidence (analyses stay cached)."""

@@ -1,13 +1,17 @@
 """OCR stage: Kazakh letters lost to Russian look-alikes, signs read for letters, classic swaps.
 
-A careful editor, not a spell checker: only a word the lexicon does not know is corrected, only
+A careful editor, not a spell checker: only a word the lexicon does not know (or knows only
+through a reading that inflects an inflected form again, тұрғындарын-ы-н) is corrected, only
 into a valid word reachable through the confusions of `rules/kk/confusions.tsv`
 (flows/kazakh/confusions.py), and only when the evidence is strong. Each candidate is scored by
-its confusion cost, whether the hunspell list has the very form (a corpus-attested word, not
-only a grammatical one), and how often the corpus uses it; the confidence is the best
-candidate's share of the probability among all candidates. At or above the stage's
-`confidence_threshold` the correction is applied and logged with its candidates and scores,
-below it the word goes to `review.jsonl` with its alternatives.
+its confusion cost, whether the hunspell list has the very form, how often the corpus uses it,
+and how well attested its stem is (forms of the kk list built on it, the corpus' uses of it in
+any form: құра- against қура-). The candidates and the hypothesis that the word is right as it
+stands (a name, a loan, a gap of the lexicon) share the probability by their costs. A
+correction is applied when the word is wrong as written with probability
+`confidence_threshold` and the best candidate has `choice_threshold` of it; otherwise the word
+goes to `review.jsonl` with its alternatives. Every applied correction is logged with its
+candidates, scores and counts.
 
 Only Kazakh paragraphs are corrected (a paragraph that lost its Kazakh letters to OCR is still
 Kazakh: its words analyse as Kazakh words, not Russian ones). Capitals-only words of up to five
@@ -26,6 +30,7 @@ from flows.document import Changes, Edit
 from flows.kazakh.confusions import Candidate, CandidateIndex, Confusion
 from flows.kazakh.language import KAZAKH_LETTERS, paragraph_language
 from flows.kazakh.lexicon import Lexicon, base_lexicon, harmony, second_person
+from flows.kazakh.morphology import Analysis
 from flows.rules import Rules
 from flows.stages.base import Context, Stage
 
@@ -42,6 +47,11 @@ VOWEL = regex.compile(r"[аәеиоөұүыіэюяёАӘЕИОӨҰҮЫІЭЮЯ�
 NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
 LISTED_BONUS = 0.8  # the hunspell list has the very form: seen in its corpus, not only grammatical
 FREQUENCY_WEIGHT = 0.3  # per natural-log unit of corpus count
+FAMILY_WEIGHT = 0.4  # per natural-log unit of kk-list forms built on the candidate's stem
+STEM_WEIGHT = 0.2  # per natural-log unit of the corpus' uses of the stem, in any form
+STACKED_COST = 1.0  # a reading that inflects an inflected form again (see Corrector.stacked)
+INFLECTION_ORDER = {"plural": 0, "possessive": 1, "case": 2}
+SHORT_STEM = 3  # stems shorter than this are built on by chance (қа-лан-ы-н) and say nothing
 TEMPERATURE = 0.5  # how sharply cost differences turn into confidence
 SECOND_PERSON_COST = 1.5  # expository text rarely says "your": -ың, -сың are rarely the word
 # The cost of "the word is right as it stands": low in a text that keeps its Kazakh letters
@@ -73,13 +83,17 @@ class Decision:
         return sorted(adjusted, key=lambda item: (item[1], item[0].word))
 
 
-def confidence(ranked: list[tuple[Candidate, float, int]], unknown_cost: float) -> float:
-    """The best candidate's share of the probability, the other candidates and the
-    hypothesis that the word is right as it stands (a name, a loan, a gap of the lexicon;
-    its cost `unknown_cost`) sharing the rest."""
+def posterior(
+    ranked: list[tuple[Candidate, float, int]], unknown_cost: float
+) -> tuple[float, float]:
+    """The probability of the best candidate, and that the word is wrong as written: the
+    candidates and the hypothesis that the word is right as it stands (a name, a loan, a gap
+    of the lexicon; its cost `unknown_cost`) share the probability by their costs."""
     best = ranked[0][1]
-    others = [score for _, score, _ in ranked[1:]] + [unknown_cost]
-    return 1.0 / (1.0 + sum(math.exp(-(score - best) / TEMPERATURE) for score in others))
+    weights = [math.exp(-(score - best) / TEMPERATURE) for _, score, _ in ranked]
+    as_written = math.exp(-(unknown_cost - best) / TEMPERATURE)
+    total = sum(weights) + as_written
+    return weights[0] / total, 1.0 - as_written / total
 
 
 class Corrector:
@@ -97,7 +111,7 @@ class Corrector:
         candidates = self.index.candidates(word)
         if not candidates:
             return None
-        scored = []
+        scored, stem_support = [], []
         for candidate in candidates[:20]:
             count = self.lexicon.frequency(candidate.word)
             score = candidate.cost - FREQUENCY_WEIGHT * math.log1p(count)
@@ -106,8 +120,42 @@ class Corrector:
             readings = self.lexicon.analyze(candidate.word)
             if readings and all(second_person(r) for r in readings):
                 score += SECOND_PERSON_COST
+            if readings and all(self.stacked(r) for r in readings):
+                score += STACKED_COST
+            family, uses = self.stem_evidence(readings)
+            stem_support.append(FAMILY_WEIGHT * math.log1p(family) + STEM_WEIGHT * math.log1p(uses))
             scored.append((candidate, score, count))
-        return Decision(tuple(scored))
+        # The stem evidence orders the candidates; it is no evidence against the word being
+        # right as it stands (every word has some common stem a few confusions away).
+        best_support = max(stem_support)
+        return Decision(
+            tuple(
+                (candidate, score + best_support - support, count)
+                for (candidate, score, count), support in zip(scored, stem_support, strict=True)
+            )
+        )
+
+    def stacked(self, reading: Analysis) -> bool:
+        """Does a reading inflect again what the list holds as an inflected form, against the
+        order plural, possessive, case (тұрғындарын-ы-н on тұрғын-дар-ы-н)? Kazakh does
+        not; such a reading is an artefact of the list, and -ынын is far likelier -ының
+        with ң lost. (Омыртқаң-мен, a case after a possessive, is the usual order.)"""
+        if not reading.tags or (outer := INFLECTION_ORDER.get(category(reading.tags[0]))) is None:
+            return False
+        return any(
+            len(inner.tags) >= 2  # one ending (омырт-қа) is a chance split of a stem
+            and INFLECTION_ORDER.get(category(inner.tags[-1]), -1) >= outer
+            for inner in self.lexicon.native.analyze(reading.stem)
+        )
+
+    def stem_evidence(self, readings: tuple[Analysis, ...]) -> tuple[int, int]:
+        """The best evidence for any reading's stem: how many kk-list forms stand on it, and
+        how often the corpus uses it in any form. An inflected form the list holds as a stem
+        (тұрғындарын, read on into тұрғындарын-ы-н) has a family of one."""
+        stems = {r.stem for r in readings if len(r.stem) >= SHORT_STEM}
+        family = max((self.lexicon.family(stem) for stem in stems), default=0)
+        uses = max((self.lexicon.stem_frequency(stem) for stem in stems), default=0)
+        return family, uses
 
     def is_kazakh(self, paragraph: str) -> bool:
         """Kazakh by its letters, or, having lost them, by its words: more of them analyse
@@ -155,6 +203,7 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
     changes = Changes()
     corrector = corrector_for(context)
     threshold = context.rules.threshold("ocr")
+    choice = float(context.rules.parameter("ocr", "choice_threshold", threshold))
     kept = kept_share(text)
     replacements: list[tuple[int, int, str]] = []
     offset = 0
@@ -164,7 +213,7 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
                 edit = correct_word(word, offset + start, corrector, kept)
                 if edit is None:
                     continue
-                if edit.confidence >= threshold:
+                if edit.evidence["wrong"] >= threshold and edit.confidence >= choice:
                     changes.apply(edit)
                     replacements.append((offset + start, offset + start + len(word), edit.after))
                 else:
@@ -218,7 +267,9 @@ def correct_word(word: str, position: int, corrector: Corrector, kept: float) ->
     if not VOWEL.search(word):
         return None  # км, млн: abbreviations without their period
     entry = corrector.lexicon.lookup(word)
-    if entry.valid or entry.source == "name":
+    if entry.source == "name":
+        return None
+    if entry.valid and not (entry.readings and all(map(corrector.stacked, entry.readings))):
         return None
     decision = corrector.decide(word.lower())
     if decision is None:
@@ -235,10 +286,17 @@ def correct_word(word: str, position: int, corrector: Corrector, kept: float) ->
     }
     alternatives = tuple(same_case(word, c.word) for c, _, _ in ranked[1:5])
     rule = "ocr:" + kind_of_edits(best.edits)
-    sure = round(confidence(ranked, unknown_cost), 3)
+    best_share, wrong = posterior(ranked, unknown_cost)
+    sure = round(best_share, 3)
+    evidence["wrong"] = round(wrong, 3)
     return Edit(
         "ocr", rule, word, same_case(word, best.word), position, sure, evidence, alternatives
     )
+
+
+def category(tag: str) -> str:
+    """possessive.3 -> possessive"""
+    return tag.split(".", 1)[0]
 
 
 def kind_of_edits(edits: tuple[Confusion, ...]) -> str:
