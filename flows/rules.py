@@ -89,6 +89,7 @@ class Rules:
     grammar: Any = None  # flows.kazakh.morphology.Grammar: kk/suffixes.tsv and kk/onsets.tsv
     stems: dict[str, str] = field(default_factory=dict)  # kk/stems.tsv: stem -> kind
     confusions: tuple[Any, ...] = ()  # flows.kazakh.confusions.Confusion: kk/confusions.tsv
+    standalone: frozenset[str] = frozenset()  # kk/standalone.txt: words no compound begins with
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -150,6 +151,9 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         grammar=read_grammar(root),
         stems=read_stems(root / "kk" / "stems.tsv"),
         confusions=read_confusions(root / "kk" / "confusions.tsv"),
+        standalone=frozenset(
+            row[0] for row in read_table(root / "kk" / "standalone.txt", 1, _word)
+        ),
     )
 
 
@@ -354,9 +358,16 @@ def read_predicates(path: Path) -> Predicates:
 
 
 def _suffix(row: list[str]) -> str | None:
-    word = row[0]
-    if not (word.isalpha() and word.islower() and all(_script(ch) == "CYRILLIC" for ch in word)):
-        return f"{word!r} must be a lower-case Cyrillic suffix"
+    return _lower_cyrillic(row[0], "suffix")
+
+
+def _word(row: list[str]) -> str | None:
+    return _lower_cyrillic(row[0], "word")
+
+
+def _lower_cyrillic(text: str, what: str) -> str | None:
+    if not (text.isalpha() and text.islower() and all(_script(ch) == "CYRILLIC" for ch in text)):
+        return f"{text!r} must be a lower-case Cyrillic {what}"
     return None
 
 

@@ -59,6 +59,15 @@ ROMAN_NUMERAL = regex.compile(r"M{0,4}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I
 QUOTES_TO_GUILLEMETS = regex.compile(r'[“„"](?=\S)(.*?)(?<=\S)[”“"]')
 QUOTES_TO_STRAIGHT = regex.compile(r"[«»“”„]")
 SPACED_DASH = regex.compile(r"(?<=\S) [-–—] (?=\S)")
+# Two hyphens for a dash, the typewriter's way (and OCR's reading of a long dash): between
+# words or numbers, or opening a line of dialogue. Three or more are a rule line, not a dash.
+TYPEWRITER_DASH = regex.compile(r"(?<=\S) ?(?<!-)--(?!-) ?(?=\S)|(?m:^)--(?!-) ?")
+# A unit of length after a number with its exponent written flat or lost to OCR: "км2", "м3",
+# and "км?" before a lower-case word (no question ends there; ² is what OCR reads as "?").
+UNIT_EXPONENT = regex.compile(
+    r"(?<=\d ?)(км|см|мм|дм|м|km|cm|mm|m)(?:([23])(?![\p{L}\p{N}])|\?(?= \p{Ll}))", regex.V1
+)
+SUPERSCRIPT = {"2": "²", "3": "³", None: "²"}
 
 
 def fix_characters(text: str, context: Context) -> tuple[str, Changes]:
@@ -72,6 +81,8 @@ def fix_characters(text: str, context: Context) -> tuple[str, Changes]:
     text = fix_white_space(text, changes)
     text = fix_punctuation_spacing(text, changes)
     text = attach_abbreviation_suffixes(text, rules, changes)
+    text = fix_typewriter_dashes(text, rules, changes)
+    text = fix_unit_exponents(text, changes)
     text = fix_quote_and_dash_style(text, rules, changes)
     return text, changes
 
@@ -244,6 +255,27 @@ def attach_abbreviation_suffixes(text: str, rules: Rules, changes: Changes) -> s
     return ABBREVIATION_SUFFIX.sub(attach, text)
 
 
+def fix_typewriter_dashes(text: str, rules: Rules, changes: Changes) -> str:
+    """`1836 -- 37`, `Полифония --классикалық` -> one dash with a space on either side."""
+    dash = "–" if rules.parameter("characters", "dashes", "keep") == "en" else "—"
+
+    def one_dash(match: regex.Match) -> str:
+        return f"{dash} " if match.start() == 0 or text[match.start() - 1] == "\n" else f" {dash} "
+
+    return _substitute(TYPEWRITER_DASH, one_dash, text, "typewriter-dash", changes)
+
+
+def fix_unit_exponents(text: str, changes: Changes) -> str:
+    """`229 км?` and `15 км2` -> `км²` (after a number only), logged as a character edit."""
+    return _replace_letters(
+        text,
+        UNIT_EXPONENT.finditer(text),
+        lambda m: m.group(1) + SUPERSCRIPT[m.group(2)],
+        "unit-exponent",
+        changes,
+    )
+
+
 def fix_quote_and_dash_style(text: str, rules: Rules, changes: Changes) -> str:
     """Quote and dash style as `rules/pipeline.toml` [characters] asks (default: keep)."""
     quotes = rules.parameter("characters", "quotes", "keep")
@@ -263,5 +295,6 @@ STAGE = Stage(
     fix_characters,
     "NFC; invisible and control characters removed; Latin/Cyrillic look-alikes made one "
     "script per word; ӊ -> ң; Roman numerals in Latin; one space, none before , . ; : ! ? ); "
-    "abbreviation suffixes hyphenated (КОКП-ның); quote and dash style as configured",
+    "abbreviation suffixes hyphenated (КОКП-ның); -- a dash; км2 and км? before a word км²; "
+    "quote and dash style as configured",
 )

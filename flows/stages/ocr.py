@@ -43,8 +43,18 @@ TRAILING_SIGN = regex.compile(r"[!1|]+$")
 SIGN_INSIDE = regex.compile(r"[!1|]")
 # a rounded vowel after the first syllable, in a word without the letters of Russian loans
 ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұүыіэюяё]*[аәеиоөұүыі].*[оөұү]")
+VOWEL_LETTERS = frozenset("аәеиоөұүыіэюяёу")
 VOWEL = regex.compile(r"[аәеиоөұүыіэюяёАӘЕИОӨҰҮЫІЭЮЯЁ!1|]")
 NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
+# A period after a word of three letters or more, before a lower-case word: after a space
+# (group 2 empty) or glued to it (group 2 the next word).
+SPECK_AFTER_WORD = regex.compile(
+    r"(?<![\p{L}\p{N}.])(\p{Cyrillic}{3,})\.(?:(?= \p{Ll})|(\p{Ll}\p{Cyrillic}{2,})(?![\p{L}.]))"
+)
+# Two words joined by a hyphen, neither part of a longer hyphenated chain (Рио-де-Жанейро).
+HYPHENATED = regex.compile(r"(?<![\p{L}\p{N}-])(\p{Cyrillic}+)-(\p{Cyrillic}+)(?![\p{L}\p{N}-])")
+# A period opening a word after a space (`екі .бөліктен`).
+SPECK_BEFORE_WORD = regex.compile(r"(?<= )\.(?=\p{Ll}{3,})")
 LISTED_BONUS = 0.8  # the hunspell list has the very form: seen in its corpus, not only grammatical
 FREQUENCY_WEIGHT = 0.3  # per natural-log unit of corpus count
 FAMILY_WEIGHT = 0.4  # per natural-log unit of kk-list forms built on the candidate's stem
@@ -100,8 +110,10 @@ class Corrector:
     """The stage's knowledge for one rules version and corpus: lexicon, candidate index, and
     its decisions cached per word type."""
 
-    def __init__(self, lexicon: Lexicon, index: CandidateIndex) -> None:
+    def __init__(self, lexicon: Lexicon, index: CandidateIndex, rules: Rules) -> None:
         self.lexicon = lexicon
+        self.standalone = rules.standalone  # words no hyphenated compound begins with
+        self.predicates = rules.predicates  # words that end a sentence
         self.index = index
         self.listed = lexicon.native.stems
         self.decide = lru_cache(maxsize=200_000)(self._decide)
@@ -134,6 +146,19 @@ class Corrector:
                 for (candidate, score, count), support in zip(scored, stem_support, strict=True)
             )
         )
+
+    def whole_word(self, word: str, glued: bool = False) -> bool:
+        """A Kazakh word no abbreviation could be: the word before a period that cannot end
+        a sentence is then a speck. An abbreviation is cut before a vowel (долл., реж.,
+        млн.), so the word must end in a vowel or carry a suffix (құрамы, басым, жатқан);
+        glued to the next word (хоккей.командалары), five letters are enough."""
+        entry = self.lexicon.lookup(word)
+        if not entry.valid or word.lower() in self.lexicon.abbreviations:
+            return False
+        native = [r for r in entry.readings if r.source in ("kk", "curated")]
+        if glued and native and len(word) >= 5:
+            return True
+        return any(r.suffixes for r in native) or (bool(native) and word[-1] in VOWEL_LETTERS)
 
     def stacked(self, reading: Analysis) -> bool:
         """Does a reading inflect again what the list holds as an inflected form, against the
@@ -185,7 +210,7 @@ def corrector_for(context: Context) -> Corrector:
         if len(_CORRECTORS) >= 4:
             _CORRECTORS.clear()
         lexicon = base_lexicon(rules).with_counts(counts)
-        cached = _CORRECTORS[key] = (counts, Corrector(lexicon, index_for(rules)))
+        cached = _CORRECTORS[key] = (counts, Corrector(lexicon, index_for(rules), rules))
     return cached[1]
 
 
@@ -205,21 +230,63 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
     threshold = context.rules.threshold("ocr")
     choice = float(context.rules.parameter("ocr", "choice_threshold", threshold))
     kept = kept_share(text)
-    replacements: list[tuple[int, int, str]] = []
-    offset = 0
+    paragraphs, offset = [], 0
     for paragraph in text.split("\n\n"):
         if corrector.is_kazakh(paragraph):
+            paragraph = remove_specks(paragraph, corrector, changes)
+            replacements = []
             for start, word in tokens(paragraph):
                 edit = correct_word(word, offset + start, corrector, kept)
                 if edit is None:
                     continue
                 if edit.evidence["wrong"] >= threshold and edit.confidence >= choice:
                     changes.apply(edit)
-                    replacements.append((offset + start, offset + start + len(word), edit.after))
+                    replacements.append((start, start + len(word), edit.after))
                 else:
                     changes.suggest(edit)
+            paragraph = splice(paragraph, replacements)
+        paragraphs.append(paragraph)
         offset += len(paragraph) + 2
-    return splice(text, replacements), changes
+    return "\n\n".join(paragraphs), changes
+
+
+def remove_specks(paragraph: str, corrector: Corrector, changes: Changes) -> str:
+    """Specks OCR read as periods: after a whole Kazakh word before a lower-case one
+    (`құрамы. бірнеше`: no sentence starts in lower case), or glued between two words
+    (`хоккей.командалары`, `екі .бөліктен`); an abbreviation keeps its period (`млн. адам`),
+    and so does a predicate (`келді. бүгін`: a sentence whose next one lost its capital).
+    And spaces read as hyphens after a word no compound begins with (`мен-Орта`, `да-маған`:
+    rules/kk/standalone.txt)."""
+
+    def ends_word(match: regex.Match) -> str:
+        word = match.group(1)
+        glued = match.group(2)
+        if (
+            not corrector.whole_word(word, glued=bool(glued))
+            or predicates.ends_sentence(word)
+            or (glued and not corrector.lexicon.is_word(glued))
+        ):
+            return match.group()
+        changes.count("ocr:speck")
+        return f"{word} {glued}" if glued else word
+
+    def space_for_hyphen(match: regex.Match) -> str:
+        word, after = match.group(1), match.group(2)
+        lower = word.lower()
+        if (
+            lower not in standalone
+            or lower == after.lower()
+            or (lower == "ал" and after[0].isupper())
+        ):
+            return match.group()
+        changes.count("ocr:hyphen-for-space")
+        return f"{word} {after}"
+
+    standalone, predicates = corrector.standalone, corrector.predicates
+    paragraph, n = SPECK_BEFORE_WORD.subn("", paragraph)
+    changes.count("ocr:speck", n)
+    paragraph = SPECK_AFTER_WORD.sub(ends_word, paragraph)
+    return HYPHENATED.sub(space_for_hyphen, paragraph)
 
 
 def tokens(paragraph: str) -> list[tuple[int, str]]:
@@ -267,9 +334,7 @@ def correct_word(word: str, position: int, corrector: Corrector, kept: float) ->
     if not VOWEL.search(word):
         return None  # км, млн: abbreviations without their period
     entry = corrector.lexicon.lookup(word)
-    if entry.source == "name":
-        return None
-    if entry.valid and not (entry.readings and all(map(corrector.stacked, entry.readings))):
+    if entry.valid or entry.source == "name":
         return None
     decision = corrector.decide(word.lower())
     if decision is None:
