@@ -43,6 +43,10 @@ TRAILING_SIGN = regex.compile(r"[!1|]+$")
 SIGN_INSIDE = regex.compile(r"[!1|]")
 # a rounded vowel after the first syllable, in a word without the letters of Russian loans
 ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұүыіэюяё]*[аәеиоөұүыі].*[оөұү]")
+# Two vowels side by side, or и after a vowel: native words write ай, ей, ій for the glide and
+# never put two vowels together (кейіи, Біараз); loans that do (театр, поэзия) are in the
+# lexicon, and a name keeps the leeway of its capital.
+HIATUS = regex.compile(r"[аәеоөұүыіэ][аәеоөұүыіэи]")
 VOWEL_LETTERS = frozenset("аәеиоөұүыіэюяёу")
 VOWEL = regex.compile(r"[аәеиоөұүыіэюяёАӘЕИОӨҰҮЫІЭЮЯЁ!1|]")
 NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
@@ -61,7 +65,13 @@ FAMILY_WEIGHT = 0.4  # per natural-log unit of kk-list forms built on the candid
 STEM_WEIGHT = 0.2  # per natural-log unit of the corpus' uses of the stem, in any form
 STACKED_COST = 1.0  # a reading that inflects an inflected form again (see Corrector.stacked)
 INFLECTION_ORDER = {"plural": 0, "possessive": 1, "case": 2}
-SHORT_STEM = 3  # stems shorter than this are built on by chance (қа-лан-ы-н) and say nothing
+SHORT_STEM = 3
+SHORTEST_PART = 3  # of a word glued to another
+GLUED_STEM, GLUED_WORD = 4, 5  # the stem of the first of two glued words; the second word
+# Suffixes a word ends with, closing it: the first of two glued words ends with one.
+WORD_FINAL = frozenset(
+    {"case", "possessive", "plural", "person", "predicative", "verb"}
+)  # stems shorter than this are built on by chance (қа-лан-ы-н) and say nothing
 TEMPERATURE = 0.5  # how sharply cost differences turn into confidence
 SECOND_PERSON_COST = 1.5  # expository text rarely says "your": -ың, -сың are rarely the word
 # The cost of "the word is right as it stands": low in a text that keeps its Kazakh letters
@@ -117,6 +127,8 @@ class Corrector:
         self.index = index
         self.listed = lexicon.native.stems
         self.decide = lru_cache(maxsize=200_000)(self._decide)
+        self.glued_parts = lru_cache(maxsize=200_000)(self._glued_parts)
+        self.suffix_forms = tuple(form for form in lexicon.analyser.by_form if len(form) >= 2)
 
     def _decide(self, word: str) -> Decision | None:
         """The candidates for a lower-case form the lexicon does not know, scored."""
@@ -145,6 +157,37 @@ class Corrector:
                 (candidate, score + best_support - support, count)
                 for (candidate, score, count), support in zip(scored, stem_support, strict=True)
             )
+        )
+
+    def _glued_parts(self, word: str) -> tuple[str, str] | None:
+        if self.lexicon.lookup(word).status != "unknown":
+            return None
+        splits = [
+            (word[:i], word[i:])
+            for i in range(SHORTEST_PART, len(word) - SHORTEST_PART + 1)
+            if self.starts_word(word[i:]) and self.ends_word(word[:i])
+        ]
+        return splits[0] if len(splits) == 1 else None
+
+    def starts_word(self, part: str) -> bool:
+        """A second part that is a word, not a suffix chain: five letters or more, none of
+        its beginnings a suffix (-лерді, -тері, -нан, -дей are endings the OCR did not cut
+        off; дала or терек are lost to this rule, a miss rather than a wrong split)."""
+        return (
+            len(part) >= GLUED_WORD
+            and self.lexicon.is_word(part)
+            and not any(part.startswith(form) for form in self.suffix_forms)
+        )
+
+    def ends_word(self, part: str) -> bool:
+        """A first part that closes a word: every reading ends in an inflection a word can
+        end with, on a stem of four letters or more (құрбан-дар-ы). A bare stem starts a
+        solid compound as often (жалпыодақтық, бетбағыт), and a short one is a chance
+        split inside a word (қыз-ға|нуды)."""
+        readings = self.lexicon.analyze(part)
+        return bool(readings) and all(
+            len(r.stem) >= GLUED_STEM and r.tags and category(r.tags[-1]) in WORD_FINAL
+            for r in readings
         )
 
     def whole_word(self, word: str, glued: bool = False) -> bool:
@@ -237,9 +280,15 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
             replacements = []
             for start, word in tokens(paragraph):
                 edit = correct_word(word, offset + start, corrector, kept)
-                if edit is None:
-                    continue
-                if edit.evidence["wrong"] >= threshold and edit.confidence >= choice:
+                if edit is None or edit.evidence["wrong"] < threshold or edit.confidence < choice:
+                    edit = split_glued(word, offset + start, corrector) or edit
+                    if edit is None:
+                        continue
+                if (
+                    edit.rule == "ocr:glued"
+                    or edit.evidence["wrong"] >= threshold
+                    and edit.confidence >= choice
+                ):
                     changes.apply(edit)
                     replacements.append((start, start + len(word), edit.after))
                 else:
@@ -311,16 +360,32 @@ def kept_share(text: str) -> float:
     return min(1.0, kazakh / (KAZAKH_LETTER_SHARE * cyrillic)) if cyrillic else 1.0
 
 
+def split_glued(word: str, position: int, corrector: Corrector) -> Edit | None:
+    """Two words the OCR glued together, where the boundary is clear: the only split of
+    an unknown word into two words whose first part is inflected (құрбандары|болды) and
+    whose second is no suffix chain. A solid compound the lexicon lacks starts with a bare
+    stem (бет|бағыт, жалпы|одақтық) and stays."""
+    if not word.islower() or not word.isalpha():
+        return None
+    parts = corrector.glued_parts(word)
+    if parts is None:
+        return None
+    after = " ".join(parts)
+    evidence = {"parts": list(parts), "observed_count": corrector.lexicon.frequency(word)}
+    return Edit("ocr", "ocr:glued", word, after, position, 1.0, evidence)
+
+
 def doubt_of(word: str) -> float:
     """Extra cost of believing this very form is right: signs inside it (механизм!н), к/г
-    and қ/ғ against its vowels in a word with no loan letters (атындагы), or о ө ұ ү after
-    the first syllable, where native words never have them (мөмлекет). A capital
+    and қ/ғ against its vowels in a word with no loan letters (атындагы), о ө ұ ү after
+    the first syllable, where native words never have them (мөмлекет), or two vowels side
+    by side (кейіи, Біараз). A capital
     lowers it: names are the words the lexicon most often lacks."""
     doubt = 0.0
     letters = word.lower()
     if SIGN_INSIDE.search(word):
         doubt += SIGN_DOUBT
-    elif harmony(letters) == "mixed" or ROUNDED_LATER.search(letters):
+    elif harmony(letters) == "mixed" or ROUNDED_LATER.search(letters) or HIATUS.search(letters):
         doubt += HARMONY_DOUBT
     if word[:1].isupper():
         doubt -= NAME_LEEWAY
