@@ -101,3 +101,14 @@ def test_evaluate_prints_a_scoreboard_line(tmp_path):
         "unchanged clean.txt: 2 lines, 0 with a letter changed, "
         "0 with Latin look-alikes made Cyrillic"
     )
+
+
+def test_bench_speed_reports_every_stage_of_both_passes(tmp_path):
+    sample = tmp_path / "a.txt"
+    sample.write_text("Олар ауылдагы мектепте окиды.\n\nБұл жерде 15 км2 жер бар.\n", "utf-8")
+    run = tazala("bench", "speed", str(sample), "--megabytes", "0.001")
+    assert run.returncode == 0, run.stderr
+    report = run.stdout.decode()
+    for stage in ("encoding", "characters", "layout", "sentences", "ocr", "spelling"):
+        assert f"  {stage} " in report
+    assert "correct pass" in report and "first copy cold" in report
