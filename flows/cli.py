@@ -204,6 +204,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
     from flows.clean import clean_text
     from flows.evaluate import (
         changed_letter_lines,
+        changed_words,
         evaluate_gold,
         format_summary,
         only_lookalikes_changed,
@@ -226,9 +227,11 @@ def command_evaluate(args: argparse.Namespace) -> int:
             line for line in changed if only_lookalikes_changed(line, clean(line), rules.homoglyphs)
         ]
         harmed = [line for line in changed if line not in repaired]
+        words, total = changed_words(lines, clean, rules.homoglyphs)
         print(
             f"unchanged {Path(path).name}: {len(lines):,} lines, {len(harmed)} with a letter "
-            f"changed, {len(repaired)} with Latin look-alikes made Cyrillic"
+            f"changed, {len(repaired)} with Latin look-alikes made Cyrillic; {words} of "
+            f"{total:,} words changed ({100 * words / max(total, 1):.3f} %)"
         )
         for line in harmed[: args.show_changed]:
             print(f"  - changed: {line}")

@@ -170,6 +170,21 @@ def changed_letter_lines(lines: Iterable[str], clean: Callable[[str], str]) -> l
     ]
 
 
+def changed_words(
+    lines: Iterable[str], clean: Callable[[str], str], lookalikes: dict[str, str]
+) -> tuple[int, int]:
+    """How many of the words of clean text `clean` changes (split, joined, a letter
+    changed; Latin look-alikes made Cyrillic do not count), and how many words there are."""
+    fold = str.maketrans(lookalikes)
+    changed = total = 0
+    for line in lines:
+        before = WORD.findall(line.translate(fold))
+        after = WORD.findall(clean(line).translate(fold))
+        total += len(before)
+        changed += words_kept(after, before).count(False)
+    return changed, total
+
+
 def only_lookalikes_changed(before: str, after: str, lookalikes: dict[str, str]) -> bool:
     """True when the letters differ only by Latin look-alikes made Cyrillic (`Kөп` -> `Көп`):
     a repair of a real error, not harm."""

@@ -9,7 +9,13 @@ import sys
 import pytest
 from conftest import PROJECT
 
-from flows.evaluate import changed_letter_lines, evaluate_gold, score_passage, summarize
+from flows.evaluate import (
+    changed_letter_lines,
+    changed_words,
+    evaluate_gold,
+    score_passage,
+    summarize,
+)
 
 PASSAGES = [
     {"id": "a", "raw": "мен келдім ол кетті", "gold": "мен келдім.\nол кетті."},
@@ -47,6 +53,13 @@ def test_changed_letter_lines_ignores_layout_not_letters():
     lines = ["Бір сөйлем. Екі сөйлем.", "кеке адам"]
     assert changed_letter_lines(lines, lambda t: t.replace(". ", ".\n")) == []
     assert changed_letter_lines(lines, lambda t: t.replace("кеке", "жеке")) == ["кеке адам"]
+
+
+def test_changed_words_counts_joins_and_splits_not_layout_or_lookalikes():
+    lines = ["Бір сөйлем. Екі сөйлем.", "Kөп кеке адам"]
+    assert changed_words(lines, lambda t: t.replace(". ", ".\n"), {}) == (0, 7)
+    assert changed_words(lines, lambda t: t.replace("кеке адам", "кекеадам"), {}) == (2, 7)
+    assert changed_words(lines, lambda t: t.replace("K", "К"), {"K": "К"}) == (0, 7)
 
 
 SHARED_SCORER = PROJECT.parent / "shared" / "eval" / "score.py"
