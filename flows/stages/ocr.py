@@ -62,7 +62,7 @@ SPECK_BEFORE_WORD = regex.compile(r"(?<= )\.(?=\p{Ll}{3,})")
 LISTED_BONUS = 0.8  # the hunspell list has the very form: seen in its corpus, not only grammatical
 FREQUENCY_WEIGHT = 0.3  # per natural-log unit of corpus count
 FAMILY_WEIGHT = 0.4  # per natural-log unit of kk-list forms built on the candidate's stem
-STEM_WEIGHT = 0.2  # per natural-log unit of the corpus' uses of the stem, in any form
+STEM_WEIGHT = 0.3  # per natural-log unit of the corpus' uses of the stem, in any form
 STACKED_COST = 1.0  # a reading that inflects an inflected form again (see Corrector.stacked)
 INFLECTION_ORDER = {"plural": 0, "possessive": 1, "case": 2}
 SHORT_STEM = 3
@@ -147,10 +147,12 @@ class Corrector:
             if readings and all(self.stacked(r) for r in readings):
                 score += STACKED_COST
             family, uses = self.stem_evidence(readings)
-            stem_support.append(FAMILY_WEIGHT * math.log1p(family) + STEM_WEIGHT * math.log1p(uses))
+            stem_support.append(FAMILY_WEIGHT * math.log1p(family))
+            score -= STEM_WEIGHT * math.log1p(uses)
             scored.append((candidate, score, count))
-        # The stem evidence orders the candidates; it is no evidence against the word being
-        # right as it stands (every word has some common stem a few confusions away).
+        # The kk list's family orders the candidates; it is no evidence against the word being
+        # right as it stands (every word has some common stem a few confusions away). The
+        # corpus using the stem is, like the corpus using the form.
         best_support = max(stem_support)
         return Decision(
             tuple(
