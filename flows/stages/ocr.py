@@ -29,7 +29,13 @@ import regex
 from flows.document import Changes, Edit
 from flows.kazakh.confusions import Candidate, CandidateIndex, Confusion
 from flows.kazakh.language import KAZAKH_LETTERS, paragraph_language
-from flows.kazakh.lexicon import Lexicon, base_lexicon, harmony, second_person
+from flows.kazakh.lexicon import (
+    VOWEL_LETTERS,
+    Lexicon,
+    base_lexicon,
+    harmony,
+    second_person,
+)
 from flows.kazakh.morphology import Analysis
 from flows.rules import Rules
 from flows.stages.base import Context, Stage
@@ -47,7 +53,6 @@ ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұ�
 # never put two vowels together (кейіи, Біараз); loans that do (театр, поэзия) are in the
 # lexicon, and a name keeps the leeway of its capital.
 HIATUS = regex.compile(r"[аәеоөұүыіэ][аәеоөұүыіэи]")
-VOWEL_LETTERS = frozenset("аәеиоөұүыіэюяёу")
 VOWEL = regex.compile(r"[аәеиоөұүыіэюяёАӘЕИОӨҰҮЫІЭЮЯЁ!1|]")
 NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
 # A period after a word of three letters or more, before a lower-case word: after a space
@@ -65,13 +70,10 @@ FAMILY_WEIGHT = 0.4  # per natural-log unit of kk-list forms built on the candid
 STEM_WEIGHT = 0.3  # per natural-log unit of the corpus' uses of the stem, in any form
 STACKED_COST = 1.0  # a reading that inflects an inflected form again (see Corrector.stacked)
 INFLECTION_ORDER = {"plural": 0, "possessive": 1, "case": 2}
-SHORT_STEM = 3
-SHORTEST_PART = 3  # of a word glued to another
+SHORT_STEM = 3  # stems shorter than this are built on by chance (қа-лан-ы-н) and say nothing
 GLUED_STEM, GLUED_WORD = 4, 5  # the stem of the first of two glued words; the second word
 # Suffixes a word ends with, closing it: the first of two glued words ends with one.
-WORD_FINAL = frozenset(
-    {"case", "possessive", "plural", "person", "predicative", "verb"}
-)  # stems shorter than this are built on by chance (қа-лан-ы-н) and say nothing
+WORD_FINAL = frozenset({"case", "possessive", "plural", "person", "predicative", "verb"})
 TEMPERATURE = 0.5  # how sharply cost differences turn into confidence
 SECOND_PERSON_COST = 1.5  # expository text rarely says "your": -ың, -сың are rarely the word
 # The cost of "the word is right as it stands": low in a text that keeps its Kazakh letters
@@ -166,7 +168,7 @@ class Corrector:
             return None
         splits = [
             (word[:i], word[i:])
-            for i in range(SHORTEST_PART, len(word) - SHORTEST_PART + 1)
+            for i in range(GLUED_STEM, len(word) - GLUED_WORD + 1)
             if self.starts_word(word[i:]) and self.ends_word(word[:i])
         ]
         return splits[0] if len(splits) == 1 else None
@@ -282,15 +284,13 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
             replacements = []
             for start, word in tokens(paragraph):
                 edit = correct_word(word, offset + start, corrector, kept)
-                if edit is None or edit.evidence["wrong"] < threshold or edit.confidence < choice:
-                    edit = split_glued(word, offset + start, corrector) or edit
-                    if edit is None:
-                        continue
-                if (
-                    edit.rule == "ocr:glued"
-                    or edit.evidence["wrong"] >= threshold
-                    and edit.confidence >= choice
-                ):
+                sure = edit is not None and edit.evidence["wrong"] >= threshold
+                sure = sure and edit.confidence >= choice
+                if not sure and (glued := split_glued(word, offset + start, corrector)):
+                    edit, sure = glued, True
+                if edit is None:
+                    continue
+                if sure:
                     changes.apply(edit)
                     replacements.append((start, start + len(word), edit.after))
                 else:
