@@ -197,6 +197,14 @@ def command_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_variants(args: argparse.Namespace) -> int:
+    from flows.clusters import render_variants
+
+    release = open_release(args.output, args.version)
+    print(render_variants(release, load_rules(args.rules), args.contexts), end="")
+    return 0
+
+
 # --- evaluate ---------------------------------------------------------------------------------
 
 
@@ -309,6 +317,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--output", default="output")
     show.add_argument("--manifest", action="store_true", help="print manifest.json instead")
     show.set_defaults(handler=command_show)
+
+    variants = commands.add_parser(
+        "variants", help="list a release's spelling-variant clusters for review"
+    )
+    variants.add_argument("version", nargs="?", help="v0002 or 2 (default: the latest)")
+    variants.add_argument("--output", default="output")
+    variants.add_argument("--rules", default=default_rules(), help="rules folder")
+    variants.add_argument(
+        "--contexts", type=int, default=2, help="contexts shown per variant (default: 2)"
+    )
+    variants.set_defaults(handler=command_variants)
 
     evaluate = commands.add_parser("evaluate", help="score `tazala clean` on gold passages")
     evaluate.add_argument("gold", nargs="*", help="gold .jsonl files")

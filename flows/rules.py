@@ -90,6 +90,7 @@ class Rules:
     stems: dict[str, str] = field(default_factory=dict)  # kk/stems.tsv: stem -> kind
     confusions: tuple[Any, ...] = ()  # flows.kazakh.confusions.Confusion: kk/confusions.tsv
     standalone: frozenset[str] = frozenset()  # kk/standalone.txt: words no compound begins with
+    variants: Any = None  # flows.kazakh.variants.Overrides: kk/variants.tsv
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -154,6 +155,7 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         standalone=frozenset(
             row[0] for row in read_table(root / "kk" / "standalone.txt", 1, _word)
         ),
+        variants=read_variants(root / "kk" / "variants.tsv"),
     )
 
 
@@ -170,6 +172,12 @@ def read_confusions(path: Path) -> tuple[Any, ...]:
 
 
 STEM_KINDS = ("function", "noun", "verb", "adjective", "loan", "name", "abbreviation")
+
+
+def read_variants(path: Path) -> Any:
+    from flows.kazakh.variants import read_overrides  # it builds on read_table
+
+    return read_overrides(path)
 
 
 def read_stems(path: Path) -> dict[str, str]:

@@ -86,7 +86,7 @@ def test_manifest_records_inputs_rules_code_and_counts(first_run, corpus):
     report = (output / "v0001" / "report.md").read_text()
     assert "skipped `empty.txt`: empty file" in report
     assert "| ocr | corrects words the lexicon does not know" in report
-    assert "| spelling | not implemented yet" in report
+    assert "| spelling | one spelling per word" in report
 
 
 def test_letter_edits_are_logged_with_document_and_position(first_run):
@@ -164,3 +164,40 @@ def test_tazala_run_command(corpus, tmp_path):
     assert "Traceback" not in first.stderr and "ERROR" not in first.stderr
     again = subprocess.run(command + args, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and again.stdout.startswith("up to date: v0001")
+
+
+def test_a_run_makes_a_name_one_spelling_and_variants_lists_it(prefect_api, tmp_path):
+    """Corpus level: the corpus writes Хрущев four times, Хрушев and Хрушевтің once each; the
+    release has one spelling, changes.jsonl says why, and `tazala variants` lists the cluster."""
+    import sys
+
+    from flows.pipeline import run_pipeline
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = (
+        "Хрущев партия съезінде баяндама жасады. Хрущев елді он жыл басқарды. "
+        "Хрущев ауыл шаруашылығын көтеруге тырысты. Хрущев тың жерлерді игеруді бастады.\n\n"
+        "Хрушев кейін қызметінен кетті. Хрушевтің реформалары туралы көп жазылды.\n"
+    )
+    (corpus / "tarikh.txt").write_text(text, encoding="utf-8")
+    output = tmp_path / "output"
+    run_pipeline(str(corpus), str(output), str(PROJECT / "rules"))
+    release = open_release(output)
+    (document,) = release.documents()
+    assert "Хрушев" not in document.text
+    assert "Хрущев кейін" in document.text and "Хрущевтің реформалары" in document.text
+    rows = [json.loads(line) for line in (release.path / "changes.jsonl").open()]
+    merges = {(r["before"], r["after"]) for r in rows if r["stage"] == "spelling"}
+    assert merges == {("Хрушев", "Хрущев"), ("Хрушевтің", "Хрущевтің")}
+    listing = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "variants", "--output", str(output)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert "хрущев  4×  (valid)" in listing
+    assert "  хрушев  1×  ш>щ  confidence" in listing and "applied 1×" in listing
+    assert "Хрущев кейін" in listing  # a context from the release text

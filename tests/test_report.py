@@ -54,5 +54,5 @@ def test_a_clear_encoding_call_is_no_warning():
     assert "nearly as plausible" not in render_report(clear, [])
 
 
-def test_stages_that_do_nothing_yet_say_so():
-    assert "| spelling | not implemented yet" in render_report(manifest(), [])
+def test_each_stage_row_says_what_the_stage_does():
+    assert "| spelling | one spelling per word" in render_report(manifest(), [])

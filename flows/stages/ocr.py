@@ -21,6 +21,7 @@ letters (abbreviations, Roman numerals) are left alone, as are words with digits
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,7 +39,7 @@ from flows.kazakh.lexicon import (
 )
 from flows.kazakh.morphology import Analysis
 from flows.rules import Rules
-from flows.stages.base import Context, Stage
+from flows.stages.base import Context, Stage, per_corpus
 
 # A word as OCR leaves it: Cyrillic letters with signs read for і inside ("механизм!н",
 # "тус1нд1ре", "1р!"); a trailing "!" or "1" is taken in only before a lower-case word.
@@ -247,18 +248,13 @@ _CORRECTORS: dict[tuple[str, str, int], tuple[object, Corrector]] = {}
 
 
 def corrector_for(context: Context) -> Corrector:
-    """One corrector per rules version and corpus statistics in a process (a shard task's
-    worker builds it once). The counts are kept beside it and compared by identity, so a
-    later statistics object that reuses a freed id never gets another corpus' corrector."""
-    rules, counts = context.rules, context.statistics.counts
-    key = (rules.folder, rules.fingerprint, id(counts))
-    cached = _CORRECTORS.get(key)
-    if cached is None or cached[0] is not counts:
-        if len(_CORRECTORS) >= 4:
-            _CORRECTORS.clear()
-        lexicon = base_lexicon(rules).with_counts(counts)
-        cached = _CORRECTORS[key] = (counts, Corrector(lexicon, index_for(rules), rules))
-    return cached[1]
+    """The corrector of a rules version and corpus, built once per process."""
+
+    def build() -> Corrector:
+        lexicon = base_lexicon(context.rules).with_counts(context.statistics.counts)
+        return Corrector(lexicon, index_for(context.rules), context.rules)
+
+    return per_corpus(_CORRECTORS, context, build)
 
 
 _INDEXES: dict[tuple[str, str], CandidateIndex] = {}
@@ -277,28 +273,50 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
     threshold = context.rules.threshold("ocr")
     choice = float(context.rules.parameter("ocr", "choice_threshold", threshold))
     kept = kept_share(text)
+
+    def fix_paragraph(paragraph: str, offset: int) -> str:
+        if not corrector.is_kazakh(paragraph):
+            return paragraph
+        paragraph = remove_specks(paragraph, corrector, changes)
+        replacements: list[tuple[int, int, str]] = []
+        for start, word in tokens(paragraph):
+            edit = correct_word(word, offset + start, corrector, kept)
+            sure = edit is not None and edit.evidence["wrong"] >= threshold
+            sure = sure and edit.confidence >= choice
+            if not sure and (glued := split_glued(word, offset + start, corrector)):
+                edit, sure = glued, True
+            if edit is not None:
+                record(edit, sure, changes, replacements, start, start + len(word))
+        return splice(paragraph, replacements)
+
+    return by_paragraph(text, fix_paragraph), changes
+
+
+def by_paragraph(text: str, fix_paragraph: Callable[[str, int], str]) -> str:
+    """`fix_paragraph(paragraph, offset)` over each paragraph; the offset is where the
+    paragraph starts in the output (the position an edit records)."""
     paragraphs, offset = [], 0
     for paragraph in text.split("\n\n"):
-        if corrector.is_kazakh(paragraph):
-            paragraph = remove_specks(paragraph, corrector, changes)
-            replacements = []
-            for start, word in tokens(paragraph):
-                edit = correct_word(word, offset + start, corrector, kept)
-                sure = edit is not None and edit.evidence["wrong"] >= threshold
-                sure = sure and edit.confidence >= choice
-                if not sure and (glued := split_glued(word, offset + start, corrector)):
-                    edit, sure = glued, True
-                if edit is None:
-                    continue
-                if sure:
-                    changes.apply(edit)
-                    replacements.append((start, start + len(word), edit.after))
-                else:
-                    changes.suggest(edit)
-            paragraph = splice(paragraph, replacements)
+        paragraph = fix_paragraph(paragraph, offset)
         paragraphs.append(paragraph)
         offset += len(paragraph) + 2
-    return "\n\n".join(paragraphs), changes
+    return "\n\n".join(paragraphs)
+
+
+def record(
+    edit: Edit,
+    sure: bool,
+    changes: Changes,
+    replacements: list[tuple[int, int, str]],
+    start: int,
+    end: int,
+) -> None:
+    """Apply a sure edit (its replacement to splice in), suggest the others for review."""
+    if sure:
+        changes.apply(edit)
+        replacements.append((start, end, edit.after))
+    else:
+        changes.suggest(edit)
 
 
 def remove_specks(paragraph: str, corrector: Corrector, changes: Changes) -> str:
