@@ -13,9 +13,9 @@ What keeps distinct words apart:
   пролетариата/пролетариат);
 - a letter is replaced only by one OCR or typists confuse it with (`rules/kk/confusions.tsv`,
   either way round: ш/щ, н/ң, и/н, ъ/ь), never by any letter (Левин is no Ленин, қапал no қатал);
-- a name's variants differ only in such a letter or a doubled one (Хрушев, Смирнова/Смирновa);
-- the canonical form has no rival of its standing among the form's neighbours (`мындай`:
-  мұндай or мыңдай).
+- a name's variants differ only in such a letter or a doubled one (Хрушев, Анаев/Аннаев);
+- the canonical form has no rival of its standing among the form's neighbours (`конші`:
+  көнші or копші goes to review).
 
 A variant found for a form is also applied to the forms built on it (`хрушевтің`: the stem
 `хрушев` is a variant of `хрущев`), and `rules/kk/variants.tsv` pins or forbids a mapping.
@@ -276,7 +276,7 @@ class VariantFinder:
 
 
 def doubled(word: str, i: int) -> bool:
-    """Whether the letter at `i` doubles a neighbour (Смирнов-ва, коммунизм)."""
+    """Whether the letter at `i` doubles a neighbour (коммунизм, Аннаев)."""
     return word[i] in (word[i - 1 : i] + word[i + 1 : i + 2])
 
 
