@@ -16,10 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import regex
+
 REPAIR_STAGES = ("encoding", "characters", "layout", "sentences")
 CORRECT_STAGES = ("ocr", "spelling")
 SETTINGS_TABLES = ("lexicon",)  # tables of pipeline.toml that belong to no one stage
 ABBREVIATION_FLAGS = {"ends-sentence"}
+# A Cyrillic word, hyphenated compounds included (қоғамдық-саяси): a spelling variant.
+CYRILLIC_WORD = regex.compile(r"\p{Cyrillic}+(?:-\p{Cyrillic}+)*")
+VARIANT_ACTIONS = ("pin", "forbid")
 STYLE_SETTINGS = {"quotes": {"keep", "guillemets", "straight"}, "dashes": {"keep", "em", "en"}}
 
 
@@ -52,6 +57,14 @@ class Predicates:
         if word in self.words:
             return True
         return word.endswith(self.endings) and not word.endswith(self.not_endings)
+
+
+@dataclass(frozen=True)
+class VariantOverrides:
+    """rules/kk/variants.tsv: mappings a person pinned (always applied) or forbade."""
+
+    pinned: dict[str, str] = field(default_factory=dict)
+    forbidden: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,7 @@ class Rules:
     stems: dict[str, str] = field(default_factory=dict)  # kk/stems.tsv: stem -> kind
     confusions: tuple[Any, ...] = ()  # flows.kazakh.confusions.Confusion: kk/confusions.tsv
     standalone: frozenset[str] = frozenset()  # kk/standalone.txt: words no compound begins with
-    variants: Any = None  # flows.kazakh.variants.Overrides: kk/variants.tsv
+    variants: VariantOverrides = VariantOverrides()  # kk/variants.tsv: pinned, forbidden merges
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -174,10 +187,39 @@ def read_confusions(path: Path) -> tuple[Any, ...]:
 STEM_KINDS = ("function", "noun", "verb", "adjective", "loan", "name", "abbreviation")
 
 
-def read_variants(path: Path) -> Any:
-    from flows.kazakh.variants import read_overrides  # it builds on read_table
+def read_variants(path: Path) -> VariantOverrides:
+    """variant<TAB>canonical<TAB>pin|forbid[<TAB>note], lower-case Cyrillic words."""
 
-    return read_overrides(path)
+    def check(row: list[str]) -> str | None:
+        variant, canonical, action = row[:3]
+        for word in (variant, canonical):
+            if not CYRILLIC_WORD.fullmatch(word) or word != word.lower():
+                return f"{word!r} must be a lower-case Cyrillic word"
+        if variant == canonical:
+            return "variant and canonical form are the same"
+        if action not in VARIANT_ACTIONS:
+            return f"action {action!r} must be one of {', '.join(VARIANT_ACTIONS)}"
+        return None
+
+    pinned: dict[str, str] = {}
+    forbidden: set[tuple[str, str]] = set()
+    for row in read_table(path, 3, check):
+        variant, canonical, action = row[:3]
+        if action == "forbid":
+            forbidden.add((variant, canonical))
+        elif variant in pinned:
+            raise RulesError(f"{path}: {variant!r} is pinned twice")
+        else:
+            pinned[variant] = canonical
+    for variant, canonical in pinned.items():
+        if canonical in pinned:
+            raise RulesError(
+                f"{path}: {variant!r} is pinned to {canonical!r}, itself pinned to "
+                f"{pinned[canonical]!r}: pin {variant!r} to the final form"
+            )
+        if (variant, canonical) in forbidden:
+            raise RulesError(f"{path}: {variant!r} -> {canonical!r} is both pinned and forbidden")
+    return VariantOverrides(pinned, frozenset(forbidden))
 
 
 def read_stems(path: Path) -> dict[str, str]:
@@ -329,8 +371,6 @@ BOILERPLATE_KINDS = ("line", "teaser", "filler")
 
 def read_boilerplate(path: Path) -> tuple[BoilerplateRule, ...]:
     """Whole-line chrome patterns, compiled at load so a broken one stops the run early."""
-    import regex
-
     rules = []
     if not path.is_file():
         return ()

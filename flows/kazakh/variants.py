@@ -24,15 +24,13 @@ A variant found for a form is also applied to the forms built on it (`хруше
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import regex
 from spellchecker import SpellChecker
 
 from flows.kazakh.lexicon import Lexicon
-from flows.rules import RulesError, read_table
+from flows.rules import CYRILLIC_WORD, VariantOverrides
 
 MIN_LENGTH = 5  # shorter forms have too many neighbours one edit away
 KEPT_END = 2  # letters at the end where distinct forms differ (suffixes, Russian endings)
@@ -40,8 +38,6 @@ MIN_STEM = 4  # the stem of an inflected variant (хрушев-тің)
 VALID_ODDS = 20.0  # a form the lexicon knows against one it does not, all else equal
 ATTESTED_ODDS = 4.0  # a form the corpus uses often (a name, a loan) against a rarer one
 LENGTH_EDIT_ODDS = 0.5  # an inserted or dropped letter is less often a slip than a swapped one
-CYRILLIC_WORD = regex.compile(r"\p{Cyrillic}+(?:-\p{Cyrillic}+)*")
-ACTIONS = ("pin", "forbid")
 
 
 @dataclass(frozen=True)
@@ -71,49 +67,6 @@ class Variant:
         return found
 
 
-@dataclass(frozen=True)
-class Overrides:
-    """rules/kk/variants.tsv: mappings a person pinned (always applied) or forbade."""
-
-    pinned: dict[str, str] = field(default_factory=dict)
-    forbidden: frozenset[tuple[str, str]] = frozenset()
-
-
-def read_overrides(path: Path) -> Overrides:
-    """variant<TAB>canonical<TAB>pin|forbid[<TAB>note], lower-case Cyrillic words."""
-
-    def check(row: list[str]) -> str | None:
-        variant, canonical, action = row[:3]
-        for word in (variant, canonical):
-            if not CYRILLIC_WORD.fullmatch(word) or word != word.lower():
-                return f"{word!r} must be a lower-case Cyrillic word"
-        if variant == canonical:
-            return "variant and canonical form are the same"
-        if action not in ACTIONS:
-            return f"action {action!r} must be one of {', '.join(ACTIONS)}"
-        return None
-
-    pinned: dict[str, str] = {}
-    forbidden: set[tuple[str, str]] = set()
-    for row in read_table(path, 3, check):
-        variant, canonical, action = row[:3]
-        if action == "forbid":
-            forbidden.add((variant, canonical))
-        elif variant in pinned:
-            raise RulesError(f"{path}: {variant!r} is pinned twice")
-        else:
-            pinned[variant] = canonical
-    for variant, canonical in pinned.items():
-        if canonical in pinned:
-            raise RulesError(
-                f"{path}: {variant!r} is pinned to {canonical!r}, itself pinned to "
-                f"{pinned[canonical]!r}: pin {variant!r} to the final form"
-            )
-        if (variant, canonical) in forbidden:
-            raise RulesError(f"{path}: {variant!r} -> {canonical!r} is both pinned and forbidden")
-    return Overrides(pinned, frozenset(forbidden))
-
-
 def describe_edit(form: str, other: str) -> tuple[str, int] | None:
     """What one edit turns `form` into `other`, and where in `form`: ("ш>щ", 4), ("+м", 3),
     ("-и", 7), ("ба<>аб", 2); None when they are more than one edit apart."""
@@ -140,7 +93,7 @@ class VariantFinder:
     """The variants of one corpus' forms, decided once per form type."""
 
     def __init__(
-        self, lexicon: Lexicon, confusable: frozenset[tuple[str, str]], overrides: Overrides
+        self, lexicon: Lexicon, confusable: frozenset[tuple[str, str]], overrides: VariantOverrides
     ) -> None:
         self.lexicon = lexicon
         self.counts = lexicon.counts  # lower-case form -> corpus uses

@@ -10,7 +10,8 @@ cleaned against a release's statistics keeps the words that release never saw.
 from __future__ import annotations
 
 from flows.document import Changes, Edit
-from flows.kazakh.variants import CYRILLIC_WORD, Variant, VariantFinder, confusable_letters
+from flows.kazakh.variants import Variant, VariantFinder, confusable_letters
+from flows.rules import CYRILLIC_WORD
 from flows.stages.base import Context, Stage, per_corpus
 from flows.stages.ocr import by_paragraph, corrector_for, record, same_case, splice
 
