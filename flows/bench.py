@@ -2,11 +2,17 @@
 
 tazala bench encoding FILE...   corrupt every sentence by each mojibake chain, repair it
 tazala bench speed FILE...      MB/s and peak memory of the repair stages
+tazala bench flow FILE...       the whole flow on a generated corpus, 1 and N workers
 """
 
 from __future__ import annotations
 
+import json
+import os
 import resource
+import shutil
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -248,3 +254,123 @@ def error_tokens(gold: list[Path]) -> list[str]:
                         w for w in raw[block.src_start : block.src_end] if cyrillic.fullmatch(w)
                     ]
     return errors
+
+
+# --- the whole flow on a generated corpus -------------------------------------------------------
+
+
+def bench_flow(
+    sources: list[Path],
+    rules: Rules,
+    rules_folder: str,
+    megabytes: float,
+    workers: int,
+    folder: Path,
+    seed: int = 0,
+) -> list[str]:
+    """Generate `megabytes` of corpus from `sources`, run `tazala run` on it with one worker
+    and with `workers`, then change one file and run again: wall time, MB/s end to end and per
+    stage, peak memory of all the run's processes, and the rerun's share of the full run."""
+    from flows.synthetic import change_file, file_name, generate_corpus
+
+    corpus = folder / "corpus"
+    shutil.rmtree(corpus, ignore_errors=True)
+    generated = generate_corpus(sources, rules, corpus, megabytes, seed)
+    runs = {}
+    for count in sorted({1, workers}):
+        output = folder / f"output-{count}"
+        shutil.rmtree(output, ignore_errors=True)
+        runs[count] = measure_run(corpus, output, rules_folder, count)
+    change_file(sources, rules, corpus, 1, seed)
+    rerun = measure_run(corpus, folder / "output-1", rules_folder, 1)
+    return flow_table(generated.bytes, generated.files, seed, runs, rerun, file_name(1))
+
+
+def measure_run(corpus: Path, output: Path, rules_folder: str, workers: int) -> dict:
+    """`tazala run` in a process of its own, its process tree's memory sampled as it runs."""
+    timings = output.with_name(output.name + ".timings.json")
+    command = [sys.executable, "-m", "flows.cli", "run", "--corpus", str(corpus)]
+    command += ["--output", str(output), "--rules", rules_folder, "--workers", str(workers)]
+    command += ["--timings", str(timings)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_total = peak_single = 0
+    while process.poll() is None:
+        sizes = tree_rss(process.pid)
+        peak_total, peak_single = max(peak_total, sum(sizes)), max([peak_single, *sizes])
+        time.sleep(0.2)
+    wall = time.perf_counter() - started
+    _, errors = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"tazala run failed ({process.returncode}):\n{errors[-2000:]}")
+    run = json.loads(timings.read_text(encoding="utf-8"))
+    return {**run, "wall": wall, "peak_total": peak_total, "peak_single": peak_single}
+
+
+def tree_rss(pid: int) -> list[int]:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            resident = int((entry / "statm").read_text().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+        rss[int(entry.name)] = resident
+    sizes, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        sizes.append(rss.get(current, 0))
+        todo += children.get(current, [])
+    return sizes
+
+
+def flow_table(
+    size: int, files: int, seed: int, runs: dict[int, dict], rerun: dict, changed: str
+) -> list[str]:
+    mb = size / 1e6
+    columns = sorted(runs)
+    cores = os.cpu_count()
+    rows = [
+        f"tazala bench flow: {mb:.1f} MB generated ({files} files, seed {seed}), "
+        f"{cores} CPU cores, {runs[columns[0]]['word_forms']:,} word forms",
+        "",
+        f"| {'':<34} |"
+        + "".join(f" {f'{n} worker' + ('s' if n > 1 else ''):>10} |" for n in columns),
+        f"|{'-' * 36}|" + "".join(f"{'-' * 11}:|" for _ in columns),
+    ]
+
+    def row(label: str, values: list[str]) -> None:
+        rows.append(f"| {label:<34} |" + "".join(f" {v:>10} |" for v in values))
+
+    row("wall seconds, start-up included", [f"{runs[n]['wall']:.1f}" for n in columns])
+    row("end to end MB/s", [f"{mb / runs[n]['wall']:.2f}" for n in columns])
+    stages = list(runs[columns[0]]["stage_seconds"])
+    for stage in stages:
+        row(f"  {stage} MB/s (per core)", [_stage_rate(runs[n], stage, mb) for n in columns])
+    row("peak memory, all processes (MB)", [f"{runs[n]['peak_total'] / 1e6:.0f}" for n in columns])
+    row(
+        "peak memory, largest process (MB)",
+        [f"{runs[n]['peak_single'] / 1e6:.0f}" for n in columns],
+    )
+    if len(columns) > 1:
+        speedup = runs[columns[0]]["wall"] / runs[columns[-1]]["wall"]
+        rows += ["", f"speed-up, {columns[-1]} workers against 1: {speedup:.2f}x"]
+    share = 100 * rerun["wall"] / runs[1]["wall"]
+    rows += [
+        f"rerun after changing {changed}, 1 worker: {rerun['wall']:.1f} s = {share:.0f} % of the "
+        f"full run; from the cache: {rerun['repair']['reused']} of {rerun['repair']['of']} files "
+        f"repaired, {rerun['correct']['reused']} of {rerun['correct']['of']} documents corrected",
+    ]
+    return rows
+
+
+def _stage_rate(run: dict, stage: str, mb: float) -> str:
+    seconds = run["stage_seconds"].get(stage, 0.0)
+    return f"{mb / seconds:.2f}" if seconds else "-"

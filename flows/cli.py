@@ -6,7 +6,7 @@
     tazala show V     print a release's report (or its manifest)
     tazala evaluate   score `tazala clean` against gold passages
     tazala lexicon    words on stdin -> what the lexicon knows of each (TSV)
-    tazala bench      benchmarks: mojibake restoration, speed, lexicon
+    tazala bench      benchmarks: mojibake restoration, speed, lexicon, the whole flow
 
 Prefect is imported only by `run`: the other commands stay fast.
 """
@@ -18,6 +18,7 @@ import codecs
 import json
 import logging
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -82,15 +83,30 @@ def command_run(args: argparse.Namespace) -> int:
     from flows.pipeline import run_pipeline
 
     started = time.perf_counter()
-    result = run_pipeline(args.corpus, args.output, args.rules, args.shard_mb, args.workers)
+    result = run_pipeline(
+        args.corpus, args.output, args.rules, args.shard_mb, args.workers, args.dask_address
+    )
     seconds = time.perf_counter() - started
     release = open_release(args.output, result["release"])
     if result["status"] == "up-to-date":
         print(f"up to date: {release.version} ({release.path}); nothing published")
-    else:
-        print(f"published {release.version} in {seconds:.1f} s: {release.path}")
-        print(release_summary(release.manifest))
+        return 0
+    print(f"published {release.version} in {seconds:.1f} s: {release.path}")
+    print(release_summary(release.manifest))
+    print(reuse_summary(result["run"]))
+    if args.timings:
+        Path(args.timings).write_text(json.dumps({**result["run"], "wall_seconds": seconds}))
     return 0
+
+
+def reuse_summary(run: dict) -> str:
+    """What the cache saved this run (a rerun after one file changed redoes only that file's
+    repair; the correct pass is redone wherever the corpus statistics changed)."""
+    repair, correct = run["repair"], run["correct"]
+    return (
+        f"  from the cache: {repair['reused']:,} of {repair['of']:,} files repaired, "
+        f"{correct['reused']:,} of {correct['of']:,} documents corrected"
+    )
 
 
 def release_summary(manifest: dict) -> str:
@@ -252,7 +268,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    from flows.bench import bench_encoding, bench_lexicon, bench_speed
+    from flows.bench import bench_encoding, bench_flow, bench_lexicon, bench_speed
 
     rules = load_rules(args.rules)
     paths = [Path(p) for p in args.files] or sorted(Path("corpus").glob("**/*.txt"))
@@ -262,6 +278,15 @@ def command_bench(args: argparse.Namespace) -> int:
         rows = bench_encoding(paths, rules, args.limit)
     elif args.what == "lexicon":
         rows = bench_lexicon(paths, [Path(g) for g in args.gold], rules)
+    elif args.what == "flow":
+        from flows.prefect_env import configure_prefect
+
+        configure_prefect()  # the runs' processes inherit it
+        with tempfile.TemporaryDirectory(prefix="tazala-bench-") as temporary:
+            folder = Path(args.folder or temporary)
+            rows = bench_flow(
+                paths, rules, args.rules, args.megabytes, args.workers, folder, args.seed
+            )
     else:
         rows = bench_speed(paths, rules, args.megabytes)
     print("\n".join(rows))
@@ -291,6 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="worker processes; above 1 runs shards on a Dask LocalCluster",
     )
+    run.add_argument(
+        "--dask-address",
+        metavar="tcp://HOST:PORT",
+        help="run the shard tasks on this running Dask cluster instead",
+    )
+    run.add_argument("--timings", metavar="JSON", help="write the run's timings to this file")
     run.set_defaults(handler=command_run)
 
     def add_corpus_options(sub: argparse.ArgumentParser) -> None:
@@ -354,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_corpus_options(lexicon)
     lexicon.set_defaults(handler=command_lexicon)
     bench = commands.add_parser("bench", help="benchmarks: mojibake restoration, speed, lexicon")
-    bench.add_argument("what", choices=["encoding", "speed", "lexicon"])
+    bench.add_argument("what", choices=["encoding", "speed", "lexicon", "flow"])
     bench.add_argument(
         "--gold",
         nargs="*",
@@ -369,7 +400,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--megabytes",
         type=float,
         default=50.0,
-        help="speed: repeat the files up to this much text (default: 50)",
+        help="speed: repeat the files up to this much text; flow: generate this much (default: 50)",
+    )
+    bench.add_argument(
+        "--workers", type=int, default=2, help="flow: also run with this many workers (default: 2)"
+    )
+    bench.add_argument("--seed", type=int, default=0, help="flow: the generator's seed")
+    bench.add_argument(
+        "--folder", help="flow: keep the generated corpus and releases here (default: temporary)"
     )
     bench.set_defaults(handler=command_bench)
     return parser

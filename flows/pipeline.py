@@ -13,7 +13,6 @@ work. With `workers` > 1 the shard tasks run on a Dask LocalCluster of that many
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import time
@@ -28,14 +27,27 @@ from prefect.runtime import flow_run
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.clean import correct_document, repair_document
-from flows.document import Document, document_from_json, document_to_json
-from flows.ingest import SkippedInput, decode_bytes, pinned_encoding
+from flows.cache import (
+    cache_folder,
+    digest,
+    entry_path,
+    file_digest,
+    prune_cache,
+    read_document,
+    read_meta,
+    write_document,
+    write_meta,
+)
+from flows.clean import run_stages
+from flows.document import Document
+from flows.ingest import Input, SkippedInput, decode_bytes, pinned_encoding
 from flows.plan import RunPlan, Shard, plan_run
+from flows.progress import Progress
 from flows.publish import write_release
 from flows.release import find_release
-from flows.rules import load_rules
-from flows.statistics import count_words, load_statistics, merge_counts, read_counts, write_counts
+from flows.rules import Rules, load_rules
+from flows.stages import Context
+from flows.statistics import count_words, load_statistics, merge_counts, write_counts
 
 log = logging.getLogger("tazala")
 
@@ -43,81 +55,114 @@ log = logging.getLogger("tazala")
 # --- tasks ------------------------------------------------------------------------------------
 
 
-def _write_documents(path: Path, documents: list[Document]) -> None:
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        for document in documents:
-            out.write(json.dumps(document_to_json(document), ensure_ascii=False) + "\n")
-
-
-def _read_documents(path: Path) -> list[Document]:
-    with path.open(encoding="utf-8") as lines:
-        return [document_from_json(json.loads(line)) for line in lines]
-
-
 @task(name="repair-shard")
 def repair_shard(
-    shard: Shard, corpus: str, rules_folder: str, pins: dict[str, str], work: str
+    shard: Shard, corpus: str, rules_folder: str, pins: dict[str, str], cache: str, base: str
 ) -> dict[str, Any]:
-    """Pass 1 over one shard: decode each file, run the repair stages, count word forms."""
+    """Pass 1 over one shard: decode each file, run the repair stages, count word forms. A
+    file whose result is in the cache (same bytes, rules, code, parameters) is not redone."""
     started = time.perf_counter()
-    rules = load_rules(rules_folder)
-    documents, inputs, skipped, counts = [], [], [], Counter()
+    rules, seconds = None, Counter()
+    entries, reused, computed = [], 0, 0
     for item in shard.inputs:
-        try:
-            pinned = pinned_encoding(item.path, pins)
-            decoded = decode_bytes((Path(corpus) / item.path).read_bytes(), rules.encodings, pinned)
-        except (SkippedInput, OSError) as reason:
-            skipped.append({"path": item.path, "reason": str(reason)})
-            continue
-        document = Document(item.document, item.path, decoded.text, decoded.encoding)
-        repair_document(document, rules)
-        counts.update(count_words(document.text))
-        documents.append(document)
-        inputs.append({"path": item.path, **decoded.describe()})
-    repaired = Path(work) / f"repaired-{shard.number:05d}.jsonl"
-    counted = Path(work) / f"counts-{shard.number:05d}.tsv"
-    _write_documents(repaired, documents)
-    write_counts(counted, counts)
+        key = digest("repair", base, item.path, item.document, item.sha256)
+        meta_path = entry_path(Path(cache), "repair", key, ".json")
+        document_path = entry_path(Path(cache), "repair", key, ".doc.json")
+        meta = read_meta(meta_path)
+        if meta is not None and ("skipped" in meta or document_path.is_file()):
+            reused += 1
+        else:
+            rules = rules or load_rules(rules_folder)
+            meta = repair_input(item, corpus, rules, pins, document_path, seconds)
+            write_meta(meta_path, meta)
+            computed += item.size
+        entries.append({"path": item.path, "key": key, "meta": str(meta_path), **_summary(meta)})
     return {
         "shard": shard.number,
-        "repaired": str(repaired),
-        "counts": str(counted),
-        "inputs": inputs,
-        "skipped": skipped,
+        "entries": entries,
+        "reused": reused,
+        "computed_bytes": computed,
+        "stages": dict(seconds),
         "seconds": time.perf_counter() - started,
     }
 
 
+def _summary(meta: dict[str, Any]) -> dict[str, Any]:
+    """What the publish step needs of a repair entry: how the file was decoded, or why not."""
+    return {"input": meta.get("input"), "skipped": meta.get("skipped")}
+
+
+def repair_input(
+    item: Input, corpus: str, rules: Rules, pins: dict[str, str], document_path: Path, seconds
+) -> dict[str, Any]:
+    """Decode one file and repair it; the document goes to `document_path`, the rest (how it
+    was decoded, or why it was skipped, and its word counts) is returned."""
+    try:
+        pinned = pinned_encoding(item.path, pins)
+        decoded = decode_bytes((Path(corpus) / item.path).read_bytes(), rules.encodings, pinned)
+    except (SkippedInput, OSError) as reason:
+        return {"skipped": str(reason)}
+    document = Document(item.document, item.path, decoded.text, decoded.encoding)
+    run_stages(document, rules.repair, Context(rules), seconds)
+    write_document(document_path, document)
+    return {
+        "input": {"path": item.path, **decoded.describe()},
+        "counts": count_words(document.text),
+    }
+
+
 @task(name="corpus-statistics")
-def build_statistics(count_files: list[str], work: str) -> dict[str, Any]:
-    """The reduce step: per-shard word counts summed into the corpus lexicon."""
+def build_statistics(metas: list[str], work: str) -> dict[str, Any]:
+    """The reduce step: per-file word counts summed into the corpus lexicon."""
     lexicon = Path(work) / "lexicon.tsv"
-    counts = merge_counts(read_counts(Path(p)) for p in count_files)
+    counts = merge_counts(meta.get("counts", {}) for meta in map(read_meta, map(Path, metas)))
     write_counts(lexicon, counts)
-    return {"lexicon": str(lexicon), "forms": len(counts), "tokens": counts.total()}
+    return {
+        "lexicon": str(lexicon),
+        "digest": file_digest(lexicon),
+        "forms": len(counts),
+        "tokens": counts.total(),
+    }
 
 
 @task(name="correct-shard")
 def correct_shard(
-    repaired: str, lexicon: str, rules_folder: str, work: str, number: int
+    keys: list[str], statistics: dict[str, Any], rules_folder: str, cache: str, number: int
 ) -> dict[str, Any]:
-    """Pass 2 over one shard: the correct stages, with the corpus statistics."""
+    """Pass 2 over one shard: the correct stages, with the corpus statistics. A file whose
+    repaired text and corpus statistics are both unchanged is taken from the cache."""
     started = time.perf_counter()
-    rules = load_rules(rules_folder)
-    statistics = load_statistics(Path(lexicon))
-    documents = [correct_document(d, rules, statistics) for d in _read_documents(Path(repaired))]
-    corrected = Path(work) / f"corrected-{number:05d}.jsonl"
-    _write_documents(corrected, documents)
-    return {"shard": number, "corrected": str(corrected), "seconds": time.perf_counter() - started}
+    context, seconds = None, Counter()
+    corrected, reused, computed = [], 0, 0
+    for key in keys:
+        target = entry_path(Path(cache), "correct", digest(key, statistics["digest"]), ".doc.json")
+        if target.is_file():
+            reused += 1
+        else:
+            if context is None:
+                lexicon = load_statistics(Path(statistics["lexicon"]))
+                context = Context(load_rules(rules_folder), lexicon)
+            document = read_document(entry_path(Path(cache), "repair", key, ".doc.json"))
+            computed += len(document.text.encode("utf-8"))
+            write_document(target, run_stages(document, context.rules.correct, context, seconds))
+        corrected.append(str(target))
+    return {
+        "shard": number,
+        "corrected": corrected,
+        "reused": reused,
+        "computed_bytes": computed,
+        "stages": dict(seconds),
+        "seconds": time.perf_counter() - started,
+    }
 
 
 @task(name="publish-release")
 def publish_release(
-    plan: RunPlan, repaired: list[dict[str, Any]], corrected: list[str], lexicon: str
+    plan: RunPlan, entries: list[dict[str, Any]], corrected: list[str], lexicon: str
 ) -> str:
     """Write the release beside output/ and rename it into place; returns its version."""
-    encodings = {i["path"]: i for shard in repaired for i in shard["inputs"]}
-    skipped = [s for shard in repaired for s in shard["skipped"]]
+    encodings = {e["path"]: e["input"] for e in entries if e["input"]}
+    skipped = [{"path": e["path"], "reason": e["skipped"]} for e in entries if e["skipped"]]
     return write_release(plan, encodings, skipped, [Path(p) for p in corrected], Path(lexicon))
 
 
@@ -177,38 +222,79 @@ def wait_for_task_records(flow_run_ids: list[str], expected: int, timeout: float
             time.sleep(0.1)
 
 
-def _progress(step: str, done: int, total: int, seconds: float) -> None:
-    log.info("%s: shard %d/%d done (%.1f s)", step, done, total, seconds)
+def _by_shard(futures: dict, progress: Progress) -> list[dict[str, Any]]:
+    """Shard results as they finish (progress shown), returned in shard order."""
+    results = []
+    for future in as_completed(list(futures)):
+        result = future.result()
+        progress.advance(
+            futures[future], result["computed_bytes"], result["reused"], result["seconds"]
+        )
+        results.append(result)
+    progress.close()
+    return sorted(results, key=lambda r: r["shard"])
 
 
 @flow(name="process-shards")
 def process_shards(plan: RunPlan) -> dict[str, Any]:
     """Repair every shard, reduce the statistics, correct every shard."""
-    work = str(plan.work)
-    total = len(plan.shards)
+    cache, work = str(cache_folder(plan.output)), str(plan.work)
+    base = digest(plan.rules_fingerprint, plan.code_version, plan.parameters)
     pins = plan.parameters["encoding_pins"]
-    futures = [repair_shard.submit(s, plan.corpus, plan.rules, pins, work) for s in plan.shards]
-    repaired = []
-    for done, future in enumerate(as_completed(futures), 1):
-        repaired.append(future.result())
-        _progress("repair", done, total, repaired[-1]["seconds"])
-    repaired.sort(key=lambda r: r["shard"])
-    statistics = build_statistics([r["counts"] for r in repaired], work)
-    lexicon = statistics["lexicon"]
+    size = sum(s.size for s in plan.shards)
+    futures = {
+        repair_shard.submit(s, plan.corpus, plan.rules, pins, cache, base): s.size
+        for s in plan.shards
+    }
+    repaired = _by_shard(futures, Progress("repair", len(plan.shards), size))
+    entries = [e for r in repaired for e in r["entries"]]
+    statistics = build_statistics([e["meta"] for e in entries if not e["skipped"]], work)
     log.info("statistics: %d word forms, %d words", statistics["forms"], statistics["tokens"])
-    futures = [
-        correct_shard.submit(r["repaired"], lexicon, plan.rules, work, r["shard"]) for r in repaired
-    ]
-    corrected = []
-    for done, future in enumerate(as_completed(futures), 1):
-        corrected.append(future.result())
-        _progress("correct", done, total, corrected[-1]["seconds"])
-    corrected.sort(key=lambda r: r["shard"])
+    futures = {}
+    for shard, result in zip(plan.shards, repaired, strict=True):
+        keys = [e["key"] for e in result["entries"] if not e["skipped"]]
+        futures[correct_shard.submit(keys, statistics, plan.rules, cache, shard.number)] = (
+            shard.size
+        )
+    corrected = _by_shard(futures, Progress("correct", len(plan.shards), size))
     return {
-        "repaired": repaired,
-        "corrected": [c["corrected"] for c in corrected],
-        "lexicon": lexicon,
+        "entries": entries,
+        "corrected": [path for c in corrected for path in c["corrected"]],
+        "lexicon": statistics["lexicon"],
         "flow_run": flow_run.get_id(),
+        "summary": run_summary(plan, repaired, corrected, statistics),
+    }
+
+
+def run_summary(
+    plan: RunPlan,
+    repaired: list[dict[str, Any]],
+    corrected: list[dict[str, Any]],
+    statistics: dict[str, Any],
+) -> dict[str, Any]:
+    """What the run did (not part of the release, which depends on its inputs only): files
+    reused from the cache per pass, bytes processed, seconds per stage."""
+    files = sum(len(r["entries"]) for r in repaired)
+    documents = sum(len(c["corrected"]) for c in corrected)
+    stages: Counter[str] = Counter()
+    for result in repaired + corrected:
+        stages.update(result["stages"])
+    return {
+        "files": files,
+        "bytes": sum(s.size for s in plan.shards),
+        "shards": len(plan.shards),
+        "word_forms": statistics["forms"],
+        "repair": {
+            "reused": sum(r["reused"] for r in repaired),
+            "of": files,
+            "bytes": sum(r["computed_bytes"] for r in repaired),
+        },
+        "correct": {
+            "reused": sum(c["reused"] for c in corrected),
+            "of": documents,
+            "bytes": sum(c["computed_bytes"] for c in corrected),
+        },
+        "stage_seconds": {stage: round(stages[stage], 3) for stage in stages},
     }
 
 
@@ -219,9 +305,11 @@ def clean_corpus(
     rules: str = "rules",
     shard_mb: float = 4.0,
     workers: int = 1,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Clean a corpus folder into a new versioned release in `output`, unless the same
     inputs, rules, code and parameters are already published."""
+    started = time.perf_counter()
     plan = plan_run(corpus, output, rules, shard_mb)
     size = sum(i.size for i in plan.inputs)
     log.info(
@@ -237,22 +325,66 @@ def clean_corpus(
     if plan.work.exists():
         shutil.rmtree(plan.work)  # left by an interrupted run of the same plan
     plan.work.mkdir(parents=True)
-    if workers > 1:
+    if dask_address:
+        log.info("shard tasks run on the Dask cluster at %s", dask_address)
+    elif workers > 1:
         log.info("shard tasks run on a Dask LocalCluster of %d worker processes", workers)
     try:
-        shards = process_shards.with_options(task_runner=_task_runner(workers))(plan)
-        version = publish_release(plan, shards["repaired"], shards["corrected"], shards["lexicon"])
+        runner = _task_runner(workers, dask_address)
+        shards = process_shards.with_options(task_runner=runner)(plan)
+        version = publish_release(plan, shards["entries"], shards["corrected"], shards["lexicon"])
+        used = [Path(e["meta"]) for e in shards["entries"]]
+        used += [Path(e["meta"]).with_suffix(".doc.json") for e in shards["entries"]]
+        prune_cache(cache_folder(output), used + [Path(p) for p in shards["corrected"]])
         # repair and correct per shard, statistics, publish: all must be on record
         wait_for_task_records([shards["flow_run"], flow_run.get_id()], 2 * len(plan.shards) + 2)
     finally:
         shutil.rmtree(plan.work, ignore_errors=True)
+    summary = {**shards["summary"], "seconds": round(time.perf_counter() - started, 3)}
     log.info("published %s", version)
-    return {"status": "published", "release": version, "output": output}
+    publish_summary_artifact(version, summary)
+    return {"status": "published", "release": version, "output": output, "run": summary}
+
+
+def publish_summary_artifact(version: str, summary: dict[str, Any]) -> None:
+    """The run summary as a Prefect markdown artifact: what the UI shows of a served run."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key="run-summary",
+        markdown=render_run_summary(version, summary),
+        description=f"tazala published {version}",
+    )
+
+
+def render_run_summary(version: str, summary: dict[str, Any]) -> str:
+    mb = summary["bytes"] / 1e6
+    repair, correct = summary["repair"], summary["correct"]
+    lines = [
+        f"# tazala: published {version}",
+        "",
+        f"- {summary['files']:,} files, {mb:.1f} MB in {summary['shards']} shard(s), "
+        f"{summary['seconds']:.1f} s ({mb / max(summary['seconds'], 1e-9):.2f} MB/s end to end)",
+        f"- repair pass: {repair['reused']:,} of {repair['of']:,} files reused from the cache",
+        f"- correct pass: {correct['reused']:,} of {correct['of']:,} documents reused from the "
+        "cache",
+        f"- corpus statistics: {summary['word_forms']:,} word forms",
+        "",
+        "| stage | seconds |",
+        "|---|---:|",
+        *(f"| {stage} | {s:.2f} |" for stage, s in summary["stage_seconds"].items()),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def run_pipeline(
-    corpus: str, output: str, rules: str, shard_mb: float = 4.0, workers: int = 1
+    corpus: str,
+    output: str,
+    rules: str,
+    shard_mb: float = 4.0,
+    workers: int = 1,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Run the flow from the command line: no heartbeat wait at the end of each flow call."""
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return clean_corpus(corpus, output, rules, shard_mb, workers)
+        return clean_corpus(corpus, output, rules, shard_mb, workers, dask_address)

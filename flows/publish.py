@@ -1,7 +1,8 @@
 """Writing a release: documents, text files, change log, review queue, manifest and report.
 
-The corrected shards are streamed into a temporary folder in shard order (so the output does
-not depend on which worker finished first), then the folder is renamed into place.
+The corrected documents (one cache file each) are streamed into a temporary folder in corpus
+order (so the output does not depend on which worker finished first), then the folder is
+renamed into place.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows.document import Document, document_from_json
+from flows.cache import read_document
+from flows.document import Document
 from flows.kazakh.language import paragraph_languages
 from flows.release import (
     LEXICON,
@@ -76,20 +78,17 @@ def write_documents(
         (folder / "review.jsonl").open("w", encoding="utf-8", newline="\n") as review,
     ):
         for path in corrected:
-            for line in path.open(encoding="utf-8"):
-                document = document_from_json(json.loads(line))
-                documents.write(_json_line(release_row(document)))
-                (folder / "text" / f"{document.id}.txt").write_text(
-                    document.text + "\n", encoding="utf-8", newline="\n"
-                )
-                changes.writelines(_json_line(e.to_record(document.id)) for e in document.edits)
-                review.writelines(
-                    _json_line(e.to_record(document.id)) for e in document.suggestions
-                )
-                for stage, counts in document.counts.items():
-                    stage_counts.setdefault(stage, Counter()).update(counts)
-                corrections.update((e.stage, e.rule, e.before, e.after) for e in document.edits)
-                _add_totals(totals, document)
+            document = read_document(path)
+            documents.write(_json_line(release_row(document)))
+            (folder / "text" / f"{document.id}.txt").write_text(
+                document.text + "\n", encoding="utf-8", newline="\n"
+            )
+            changes.writelines(_json_line(e.to_record(document.id)) for e in document.edits)
+            review.writelines(_json_line(e.to_record(document.id)) for e in document.suggestions)
+            for stage, counts in document.counts.items():
+                stage_counts.setdefault(stage, Counter()).update(counts)
+            corrections.update((e.stage, e.rule, e.before, e.after) for e in document.edits)
+            _add_totals(totals, document)
     top = [
         {"stage": s, "rule": r, "before": b, "after": a, "count": n}
         for (s, r, b, a), n in sorted(corrections.items(), key=lambda kv: (-kv[1], kv[0]))[

@@ -53,10 +53,18 @@ def first_run(prefect_api, corpus, rules_folder, tmp_path_factory):
 
 def test_first_run_publishes_a_complete_release(first_run):
     output, result = first_run
-    assert result == {"status": "published", "release": "v0001", "output": str(output)}
+    assert (result["status"], result["release"], result["output"]) == (
+        "published",
+        "v0001",
+        str(output),
+    )
     assert (output / LATEST).read_text().strip() == "v0001"
     assert {p.name for p in (output / "v0001").iterdir()} == RELEASE_FILES
-    assert sorted(p.name for p in output.iterdir()) == [LATEST, "v0001"], "no temporary left"
+    assert sorted(p.name for p in output.iterdir()) == [".cache", LATEST, "v0001"], "no temporary"
+    run = result["run"]
+    assert (run["files"], run["repair"]["reused"], run["correct"]["reused"]) == (4, 0, 0)
+    manifest = json.loads((output / "v0001" / "manifest.json").read_text())
+    assert list(run["stage_seconds"]) == list(manifest["stages"]), "every stage timed"
 
 
 def test_manifest_records_inputs_rules_code_and_counts(first_run, corpus):
@@ -145,7 +153,7 @@ def test_a_rules_change_publishes_a_new_version(first_run, corpus, rules_folder)
     pipeline = rules_folder / "pipeline.toml"
     pipeline.write_text(pipeline.read_text().replace("0.95", "0.9", 1))
     result = run_pipeline(str(corpus), str(output), str(rules_folder))
-    assert result == {"status": "published", "release": "v0002", "output": str(output)}
+    assert (result["status"], result["release"]) == ("published", "v0002")
     assert (output / LATEST).read_text().strip() == "v0002"
     old, new = (json.loads((output / v / "manifest.json").read_text()) for v in ("v0001", "v0002"))
     assert old["rules_fingerprint"] != new["rules_fingerprint"]

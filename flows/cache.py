@@ -1,0 +1,106 @@
+"""The result cache: each file's result of each pass, kept between runs.
+
+A nightly run over a growing archive should not repeat work whose inputs did not change. Each
+input file's repair result (its repaired document, how it was decoded, its word counts) is
+kept under a key made of the file's bytes, its path and id, the rules fingerprint, the code
+version and the run parameters; its correct result under that key plus the digest of the
+corpus statistics it was corrected with. Keys are per file, not per shard, so a file added
+in the middle of the corpus does not shift every later shard out of the cache.
+
+    output/.cache/repair/<key>.json      decoded input, skip reason or word counts
+    output/.cache/repair/<key>.doc.json  the repaired document
+    output/.cache/correct/<key>.doc.json the corrected document
+
+Entries are written under a temporary name and renamed, so a killed run leaves no half entry;
+the metadata file is renamed last and marks the entry complete. After a release is published,
+entries the run did not use are removed: the cache holds one corpus' worth of results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from flows.document import Document, document_from_json, document_to_json
+
+CACHE = ".cache"
+PASSES = ("repair", "correct")
+
+
+def digest(*parts: object) -> str:
+    """sha256 of the parts as canonical JSON: a cache key."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with path.open("rb") as data:
+        while chunk := data.read(1 << 20):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def cache_folder(output: str | Path) -> Path:
+    return Path(output) / CACHE
+
+
+def entry_path(cache: Path, step: str, key: str, suffix: str) -> Path:
+    return cache / step / f"{key}{suffix}"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write beside the target and rename: readers see the old file, or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(temporary, path)
+
+
+def write_document(path: Path, document: Document) -> None:
+    write_atomically(path, json.dumps(document_to_json(document), ensure_ascii=False))
+
+
+class CacheDamaged(RuntimeError):
+    """A cache file cannot be read back (edited or damaged by hand: runs write atomically)."""
+
+
+def read_document(path: Path) -> Document:
+    try:
+        return document_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as problem:
+        raise CacheDamaged(
+            f"cannot read the cached document {path} ({problem}); delete {path.parent.parent} "
+            "and run again (the next run recomputes what it held)"
+        ) from None
+
+
+def write_meta(path: Path, meta: dict[str, Any]) -> None:
+    write_atomically(path, json.dumps(meta, ensure_ascii=False, sort_keys=True))
+
+
+def read_meta(path: Path) -> dict[str, Any] | None:
+    """The entry's metadata, or None when there is no complete entry (or a damaged one)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def prune_cache(cache: Path, used: Iterable[Path]) -> int:
+    """Remove every cache file this run did not use (and leftovers of killed runs); returns
+    how many files went."""
+    keep = {path.resolve() for path in used}
+    removed = 0
+    for step in PASSES:
+        folder = cache / step
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if path.resolve() not in keep:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed

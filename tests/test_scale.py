@@ -1,0 +1,139 @@
+"""Scale-out and incremental runs: a real Dask LocalCluster, the result cache, progress, the
+benchmark's corpus generator."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import shutil
+
+import pytest
+from conftest import DATA, PROJECT
+
+from flows.cache import CACHE
+
+RELEASE_BYTES = ("documents.jsonl", "changes.jsonl", "review.jsonl", "lexicon.tsv")
+
+
+def same_release(a, b) -> None:
+    """The same release content, byte for byte; the version number may differ."""
+    for name in RELEASE_BYTES:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    manifests = [json.loads((r / "manifest.json").read_text()) for r in (a, b)]
+    assert [{**m, "release": None} for m in manifests[:1]] == [
+        {**m, "release": None} for m in manifests[1:]
+    ]
+    for text in (a / "text").iterdir():
+        assert text.read_bytes() == (b / "text" / text.name).read_bytes(), text.name
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(DATA / "corpus", folder)
+    (folder / "tarikh-2.txt").write_text(
+        "Абай Құнанбайұлы қазақтың ұлы ақыны. Ол Семей өңірінде туған.\n", encoding="utf-8"
+    )
+    return folder
+
+
+def run(corpus, output, **options):
+    from flows.pipeline import run_pipeline
+
+    return run_pipeline(str(corpus), str(output), str(PROJECT / "rules"), **options)
+
+
+def test_a_rerun_redoes_only_the_changed_file_and_equals_a_fresh_run(prefect_api, corpus, tmp_path):
+    output = tmp_path / "output"
+    first = run(corpus, output, shard_mb=0.0001)
+    assert first["run"]["repair"]["reused"] == 0
+    with (corpus / "tarikh-2.txt").open("a", encoding="utf-8") as changed:
+        changed.write("Ақын өлеңдері көп тілге аударылды.\n")
+    second = run(corpus, output, shard_mb=0.0001)
+    assert second["release"] == "v0002"
+    assert (second["run"]["repair"]["reused"], second["run"]["repair"]["of"]) == (2, 3)
+    # the word counts changed, so every document is corrected again with the new statistics
+    assert second["run"]["correct"]["reused"] == 0
+    fresh = tmp_path / "fresh"
+    run(corpus, fresh, shard_mb=0.0001)
+    same_release(output / "v0002", fresh / "v0001")
+
+
+def test_the_cache_holds_only_the_last_run_and_recovers_from_damage(prefect_api, corpus, tmp_path):
+    output = tmp_path / "output"
+    run(corpus, output)
+    cache = output / CACHE
+    files = 3
+    assert len(list((cache / "repair").glob("*.json"))) == 2 * files  # metadata and document
+    assert len(list((cache / "correct").glob("*.doc.json"))) == files
+    (corpus / "tarikh-2.txt").unlink()
+    run(corpus, output)
+    assert len(list((cache / "repair").glob("*.doc.json"))) == files - 1, "stale entries pruned"
+    # a damaged metadata file and a lost document are computed again, not trusted
+    meta = sorted(p for p in (cache / "repair").glob("*.json") if ".doc." not in p.name)[0]
+    meta.write_text("{not json")
+    next((cache / "correct").glob("*.doc.json")).unlink()
+    shutil.copy(DATA / "corpus" / "tarikh.txt", corpus / "tarikh-3.txt")
+    result = run(corpus, output)
+    assert result["run"]["repair"]["reused"] == 1  # of 3: one damaged, one new
+    fresh = tmp_path / "fresh"
+    run(corpus, fresh)
+    same_release(output / result["release"], fresh / "v0001")
+
+
+def test_two_dask_workers_publish_the_same_bytes(prefect_api, corpus, tmp_path):
+    """A real LocalCluster of 2 worker processes, three shards: the release is byte for byte
+    the in-process one."""
+    alone, cluster = tmp_path / "alone", tmp_path / "cluster"
+    run(corpus, alone, shard_mb=0.0001)
+    result = run(corpus, cluster, shard_mb=0.0001, workers=2)
+    assert result["run"]["shards"] == 3
+    same_release(alone / "v0001", cluster / "v0001")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_draws_a_bar_on_a_terminal_and_logs_elsewhere(caplog):
+    from flows.progress import Progress
+
+    screen = Terminal()
+    bar = Progress("repair", 2, 2_000_000, screen)
+    bar.advance(1_000_000, 1_000_000, 0, 0.5)
+    bar.advance(1_000_000, 0, 3, 0.1)
+    bar.close()
+    last = screen.getvalue().rstrip("\n").split("\r")[-1]
+    assert last.startswith("repair   [" + "#" * 24 + "] 2/2 shards, 2.0/2.0 MB")
+    assert last.endswith("MB/s, 3 cached")
+    with caplog.at_level(logging.INFO, logger="tazala"):
+        quiet = Progress("correct", 2, 10, io.StringIO())
+        quiet.advance(5, 5, 0, 1.25)
+        quiet.advance(5, 0, 2, 0.0)
+    assert [r.getMessage() for r in caplog.records] == [
+        "correct: shard 1/2 done (1.2 s)",
+        "correct: shard 2/2 done (0.0 s, 2 file(s) from cache)",
+    ]
+
+
+def test_generated_corpus_is_seeded_and_keeps_bringing_new_words(rules, tmp_path):
+    from flows.statistics import count_words
+    from flows.synthetic import change_file, generate_corpus
+
+    sources = sorted((DATA / "corpus").rglob("*.txt"))
+    a = generate_corpus(sources, rules, tmp_path / "a", 1.5, seed=7)
+    b = generate_corpus(sources, rules, tmp_path / "b", 1.5, seed=7)
+    names = sorted(p.name for p in a.folder.iterdir())
+    assert a.files == len(names) == 6 and a.bytes >= 1.5e6
+    assert all((a.folder / n).read_bytes() == (b.folder / n).read_bytes() for n in names)
+    forms = [set(count_words((a.folder / n).read_text())) for n in names]
+    seen = set()
+    for new in forms:
+        assert len(new - seen) > 200, "every file brings word forms not seen before"
+        seen |= new
+    before = (a.folder / names[0]).read_bytes()
+    change_file(sources, rules, a.folder, 1, seed=7)
+    assert (a.folder / names[0]).read_bytes() != before
+    assert (a.folder / names[1]).read_bytes() == (b.folder / names[1]).read_bytes()
