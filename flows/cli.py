@@ -1,6 +1,7 @@
 """The `tazala` command.
 
     tazala run        clean a corpus folder into a new versioned release (the Prefect flow)
+    tazala serve      serve that flow as a Prefect deployment: a schedule, runs on demand
     tazala clean      stdin -> stdout, one sentence per line (no Prefect, starts fast)
     tazala versions   list the releases of an output folder
     tazala show V     print a release's report (or its manifest)
@@ -71,8 +72,7 @@ def command_run(args: argparse.Namespace) -> int:
     from flows.plan import plan_run
     from flows.prefect_env import configure_prefect
 
-    if args.shard_mb <= 0 or args.workers < 1:
-        raise UsageError("--shard-mb must be above 0 and --workers at least 1")
+    check_run_options(args)
     # Planning first fails fast on a broken rules file or a missing corpus, and answers
     # "up to date" without starting Prefect.
     plan = plan_run(args.corpus, args.output, args.rules, args.shard_mb)
@@ -107,6 +107,44 @@ def reuse_summary(run: dict) -> str:
         f"  from the cache: {repair['reused']:,} of {repair['of']:,} files repaired, "
         f"{correct['reused']:,} of {correct['of']:,} documents corrected"
     )
+
+
+def check_run_options(args: argparse.Namespace) -> None:
+    if args.shard_mb <= 0 or args.workers < 1:
+        raise UsageError("--shard-mb must be above 0 and --workers at least 1")
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    """Serve the clean-corpus deployment: scheduled and on-demand runs through Prefect."""
+    import os
+
+    check_run_options(args)
+    from flows.prefect_env import configure_prefect
+
+    if not os.environ.get("PREFECT_API_URL"):
+        raise UsageError(
+            "schedules need a Prefect server: start one with `prefect server start` and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api (the temporary API `tazala run` starts "
+            "lives only as long as one run)"
+        )
+    # Planning once checks the corpus and rules now, not at 3 a.m.
+    from flows.plan import plan_run
+
+    plan_run(args.corpus, args.output, args.rules, args.shard_mb)
+    configure_prefect()
+    from flows.pipeline import serve_clean_corpus
+
+    parameters = {
+        "corpus": str(Path(args.corpus).resolve()),
+        "output": str(Path(args.output).resolve()),
+        "rules": str(Path(args.rules).resolve()),
+        "shard_mb": args.shard_mb,
+        "workers": args.workers,
+    }
+    if args.dask_address:
+        parameters["dask_address"] = args.dask_address
+    serve_clean_corpus(args.name, args.cron, parameters)
+    return 0
 
 
 def release_summary(manifest: dict) -> str:
@@ -303,26 +341,39 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    def add_run_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--corpus", default="corpus", help="folder of raw files (default: corpus)")
+        sub.add_argument("--output", default="output", help="releases folder (default: output)")
+        sub.add_argument("--rules", default=default_rules(), help="rules folder (default: rules)")
+        sub.add_argument(
+            "--shard-mb", type=float, default=4.0, help="megabytes of input per shard (default: 4)"
+        )
+        sub.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="worker processes; above 1 runs shards on a Dask LocalCluster",
+        )
+        sub.add_argument(
+            "--dask-address",
+            metavar="tcp://HOST:PORT",
+            help="run the shard tasks on this running Dask cluster instead",
+        )
+
     run = commands.add_parser("run", help="clean a corpus into a new versioned release")
-    run.add_argument("--corpus", default="corpus", help="folder of raw files (default: corpus)")
-    run.add_argument("--output", default="output", help="releases folder (default: output)")
-    run.add_argument("--rules", default=default_rules(), help="rules folder (default: rules)")
-    run.add_argument(
-        "--shard-mb", type=float, default=4.0, help="megabytes of input per shard task (default: 4)"
-    )
-    run.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="worker processes; above 1 runs shards on a Dask LocalCluster",
-    )
-    run.add_argument(
-        "--dask-address",
-        metavar="tcp://HOST:PORT",
-        help="run the shard tasks on this running Dask cluster instead",
-    )
+    add_run_options(run)
     run.add_argument("--timings", metavar="JSON", help="write the run's timings to this file")
     run.set_defaults(handler=command_run)
+
+    serve = commands.add_parser(
+        "serve", help="serve the clean-corpus deployment: on a schedule and on demand"
+    )
+    add_run_options(serve)
+    serve.add_argument("--name", default="nightly", help="deployment name (default: nightly)")
+    serve.add_argument(
+        "--cron", help='schedule, e.g. "0 3 * * *" (default: none, runs on demand only)'
+    )
+    serve.set_defaults(handler=command_serve)
 
     def add_corpus_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--rules", default=default_rules(), help="rules folder")

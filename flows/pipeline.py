@@ -1,14 +1,16 @@
 """The Prefect flow `clean-corpus`: shards, map, reduce, map, publish.
 
     plan        list the corpus, hash it, fingerprint the release; stop if it is published
-    repair      one task per shard: bytes -> text, then the repair stages; word counts per shard
-    statistics  one task: per-shard counts summed into the corpus lexicon
+    repair      one task per shard: bytes -> text, then the repair stages; word counts per file
+    statistics  one task: per-file counts summed into the corpus lexicon
     correct     one task per shard: the correct stages, with the corpus lexicon
     publish     one task: the release written in a temporary folder and renamed into place
 
 Tasks pass file paths between them, never corpus text (Prefect would store and ship it). A task
 handles a whole shard (several MB) so that Prefect's per-task cost stays small against the
-work. With `workers` > 1 the shard tasks run on a Dask LocalCluster of that many processes.
+work. Each file's result of each pass goes to the result cache (flows/cache.py), which a
+rerun reuses. With `workers` > 1 the shard tasks run on a Dask LocalCluster of that many
+processes, started once per run; with `dask_address`, on a cluster that is already running.
 """
 
 from __future__ import annotations
@@ -235,7 +237,9 @@ def _by_shard(futures: dict, progress: Progress) -> list[dict[str, Any]]:
     return sorted(results, key=lambda r: r["shard"])
 
 
-@flow(name="process-shards")
+# Its parameter is an internal plan, not user input: no pydantic validation (which also fails
+# to resolve the annotation when a served run loads this file by its path).
+@flow(name="process-shards", validate_parameters=False)
 def process_shards(plan: RunPlan) -> dict[str, Any]:
     """Repair every shard, reduce the statistics, correct every shard."""
     cache, work = str(cache_folder(plan.output)), str(plan.work)
@@ -310,6 +314,8 @@ def clean_corpus(
     """Clean a corpus folder into a new versioned release in `output`, unless the same
     inputs, rules, code and parameters are already published."""
     started = time.perf_counter()
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO)  # a served run's process: `tazala run` did not set it up
     plan = plan_run(corpus, output, rules, shard_mb)
     size = sum(i.size for i in plan.inputs)
     log.info(
@@ -388,3 +394,10 @@ def run_pipeline(
     """Run the flow from the command line: no heartbeat wait at the end of each flow call."""
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         return clean_corpus(corpus, output, rules, shard_mb, workers, dask_address)
+
+
+def serve_clean_corpus(name: str, cron: str | None, parameters: dict[str, Any]) -> None:
+    """Serve the `clean-corpus` deployment `name` until interrupted: it runs on the cron
+    schedule and whenever `prefect deployment run 'clean-corpus/NAME'` asks for a run. Needs a
+    Prefect server (PREFECT_API_URL): the temporary local API cannot keep a schedule."""
+    clean_corpus.serve(name=name, cron=cron, parameters=parameters, print_starting_message=True)

@@ -15,6 +15,8 @@ DEFAULTS = {
     "DO_NOT_TRACK": "1",  # client-side telemetry
     "PREFECT_LOGGING_LEVEL": "WARNING",  # tazala prints its own run log
     "PREFECT_SERVER_UI_ENABLED": "false",  # the temporary local API needs no UI
+    # tazala's own log lines (shards done, statistics, published) go to Prefect's run log too
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "tazala",
     # A Dask LocalCluster logs ~100 INFO lines a run (workers inherit this setting).
     "DASK_LOGGING__DISTRIBUTED": "warning",
     # The temporary local API takes 4-8 s to start on 2 cores; a loaded machine needs more.
