@@ -18,7 +18,7 @@ Stems change at the joint, and the analyser undoes it:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
 from pathlib import Path
@@ -79,10 +79,14 @@ class Suffix:
     after: frozenset[str]  # stem, categories and tags that may stand right before it
     onset: str | None  # the archiphoneme the form starts with, if any
     harmonic: bool
+    # Derived once: every word analysis asks them of many suffixes.
+    category: str = field(init=False)
+    harmony: str | None = field(init=False)  # the side its letters take, if they take one
 
-    @property
-    def category(self) -> str:
-        return self.tag.split(".", 1)[0]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "category", self.tag.split(".", 1)[0])
+        side = harmony_of(self.form) or consonant_harmony(self.form)
+        object.__setattr__(self, "harmony", side)
 
     def may_follow(self, inner: Suffix) -> bool:
         if inner.tag == self.tag:
@@ -206,7 +210,7 @@ def expand(template: str, onsets: Mapping[str, Mapping[str, str]]) -> list[str]:
     for letters in product(*options):
         form = "".join(letters)
         inner_ok = all(
-            onset_fits(form[i], template[i], form[:i], onsets)
+            onset_fits(form[i], template[i], kind_of(form[:i]), onsets)
             for i in range(1, len(form))
             if template[i] in onsets
         )
@@ -227,8 +231,8 @@ def front_of(letter: str) -> str:
     return {"ғ": "г", "қ": "к"}.get(letter, "")
 
 
-def onset_fits(letter: str, archiphoneme: str, before: str, onsets: Mapping) -> bool:
-    kind = kind_of(before)
+def onset_fits(letter: str, archiphoneme: str, kind: str | None, onsets: Mapping) -> bool:
+    """Does a suffix onset `letter` fit after a sound of `kind` (None: no letter decides)?"""
     if kind is None:
         return True
     expected = onsets[archiphoneme][kind]
@@ -293,10 +297,14 @@ class Analyser:
             if length > len(word) - (0 if bare else 2):
                 break
             form, rest = word[-length:], word[:-length]
-            for suffix in self.by_form.get(form, ()):
+            suffixes_here = self.by_form.get(form)
+            if not suffixes_here:
+                continue
+            kind = kind_of(rest)
+            for suffix in suffixes_here:
                 if outer is not None and not outer.may_follow(suffix):
                     continue
-                if rest and not self._fits(rest, suffix):
+                if rest and not self._fits(rest, kind, suffix):
                     continue
                 if suffix.category in STUTTER and rest.endswith(form):
                     continue  # бойынша-ша: a listed form does not take its own ending again
@@ -327,19 +335,18 @@ class Analyser:
             and suffix.tag not in RARE_ON_UNKNOWN_VERBS
         )
 
-    def _fits(self, rest: str, suffix: Suffix) -> bool:
-        """Sound, assimilation and harmony of `suffix` after `rest`."""
-        kind = kind_of(rest)
+    def _fits(self, rest: str, kind: str | None, suffix: Suffix) -> bool:
+        """Sound, assimilation and harmony of `suffix` after `rest` (which ends in a sound of
+        `kind`)."""
         if suffix.sound == "vowel" and kind != "vowel":
             return False
         if suffix.sound == "consonant" and kind == "vowel":
             return False
-        if suffix.onset and not onset_fits(suffix.form[0], suffix.onset, rest, self.grammar.onsets):
+        if suffix.onset and not onset_fits(suffix.form[0], suffix.onset, kind, self.grammar.onsets):
             return False
-        if suffix.harmonic and rest + "ь" not in self.stems:  # роль: ролі and рольге both
-            after = harmony_of(suffix.form) or consonant_harmony(suffix.form)
-            before = harmony_of(rest)
-            if after and before and after != before:
+        if suffix.harmonic and suffix.harmony and rest + "ь" not in self.stems:
+            before = harmony_of(rest)  # роль: ролі and рольге both, hence the ь above
+            if before and before != suffix.harmony:
                 return False
         return True
 
