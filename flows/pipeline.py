@@ -49,7 +49,13 @@ from flows.publish import write_release
 from flows.release import find_release
 from flows.rules import Rules, load_rules
 from flows.stages import Context
-from flows.statistics import count_words, load_statistics, merge_counts, write_counts
+from flows.statistics import (
+    CorpusStatistics,
+    count_words,
+    load_statistics,
+    merge_counts,
+    write_counts,
+)
 
 log = logging.getLogger("tazala")
 
@@ -142,7 +148,7 @@ def correct_shard(
             reused += 1
         else:
             if context is None:
-                lexicon = load_statistics(Path(statistics["lexicon"]))
+                lexicon = shared_statistics(statistics["lexicon"], statistics["digest"])
                 context = Context(load_rules(rules_folder), lexicon)
             document = read_document(entry_path(Path(cache), "repair", key, ".doc.json"))
             computed += len(document.text.encode("utf-8"))
@@ -156,6 +162,19 @@ def correct_shard(
         "stages": dict(seconds),
         "seconds": time.perf_counter() - started,
     }
+
+
+_STATISTICS: dict[str, CorpusStatistics] = {}
+
+
+def shared_statistics(path: str, digest: str) -> CorpusStatistics:
+    """The corpus statistics, loaded once per process and run: the stages keep their
+    per-word-type decisions beside this very object, so the shards a process corrects share
+    them instead of deciding every word type again."""
+    if digest not in _STATISTICS:
+        _STATISTICS.clear()  # one corpus at a time
+        _STATISTICS[digest] = load_statistics(Path(path))
+    return _STATISTICS[digest]
 
 
 @task(name="publish-release")

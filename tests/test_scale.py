@@ -137,3 +137,17 @@ def test_generated_corpus_is_seeded_and_keeps_bringing_new_words(rules, tmp_path
     change_file(sources, rules, a.folder, 1, seed=7)
     assert (a.folder / names[0]).read_bytes() != before
     assert (a.folder / names[1]).read_bytes() == (b.folder / names[1]).read_bytes()
+
+
+def test_shards_of_one_run_share_the_statistics_and_so_the_word_decisions(tmp_path):
+    """The stages keep their per-word-type decisions beside the statistics object: shards
+    corrected by one process must get the very same object, a new corpus a new one."""
+    from flows.pipeline import shared_statistics
+
+    lexicon = tmp_path / "lexicon.tsv"
+    lexicon.write_text("бала\t3\n", encoding="utf-8")
+    first = shared_statistics(str(lexicon), "digest-1")
+    assert shared_statistics(str(lexicon), "digest-1") is first
+    assert first.count("бала") == 3
+    lexicon.write_text("бала\t4\n", encoding="utf-8")
+    assert shared_statistics(str(lexicon), "digest-2").count("бала") == 4

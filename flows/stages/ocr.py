@@ -367,7 +367,8 @@ def tokens(paragraph: str) -> list[tuple[int, str]]:
         sign = TRAILING_SIGN.search(word)
         if sign and not NEXT_IS_LOWER.match(paragraph, match.end()):
             word = word[: sign.start()]
-        if sum(ch.isalpha() for ch in word) >= 2:
+        # most tokens are letters only: str.isalpha answers for them without a count
+        if len(word) >= 2 and (word.isalpha() or sum(ch.isalpha() for ch in word) >= 2):
             found.append((match.start(), word))
     return found
 
