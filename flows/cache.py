@@ -36,20 +36,18 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def file_digest(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as data:
-        while chunk := data.read(1 << 20):
-            hasher.update(chunk)
-    return hasher.hexdigest()
-
-
 def cache_folder(output: str | Path) -> Path:
     return Path(output) / CACHE
 
 
-def entry_path(cache: Path, step: str, key: str, suffix: str) -> Path:
-    return cache / step / f"{key}{suffix}"
+def repair_entry(cache: Path, key: str) -> tuple[Path, Path]:
+    """The metadata file and the document file of a repair entry."""
+    return cache / "repair" / f"{key}.json", cache / "repair" / f"{key}.doc.json"
+
+
+def correct_entry(cache: Path, key: str, statistics: str) -> Path:
+    """The corrected document of a repair entry, corrected with these statistics."""
+    return cache / "correct" / f"{digest(key, statistics)}.doc.json"
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -31,18 +31,18 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.cache import (
     cache_folder,
+    correct_entry,
     digest,
-    entry_path,
-    file_digest,
     prune_cache,
     read_document,
     read_meta,
+    repair_entry,
     write_document,
     write_meta,
 )
 from flows.clean import run_stages
 from flows.document import Document
-from flows.ingest import Input, SkippedInput, decode_bytes, pinned_encoding
+from flows.ingest import Input, SkippedInput, decode_bytes, pinned_encoding, sha256_file
 from flows.plan import RunPlan, Shard, plan_run
 from flows.progress import Progress
 from flows.publish import write_release
@@ -74,8 +74,7 @@ def repair_shard(
     entries, reused, computed = [], 0, 0
     for item in shard.inputs:
         key = digest("repair", base, item.path, item.document, item.sha256)
-        meta_path = entry_path(Path(cache), "repair", key, ".json")
-        document_path = entry_path(Path(cache), "repair", key, ".doc.json")
+        meta_path, document_path = repair_entry(Path(cache), key)
         meta = read_meta(meta_path)
         if meta is not None and ("skipped" in meta or document_path.is_file()):
             reused += 1
@@ -84,7 +83,8 @@ def repair_shard(
             meta = repair_input(item, corpus, rules, pins, document_path, seconds)
             write_meta(meta_path, meta)
             computed += item.size
-        entries.append({"path": item.path, "key": key, "meta": str(meta_path), **_summary(meta)})
+        files = {"meta": str(meta_path), "document": str(document_path)}
+        entries.append({"path": item.path, "key": key, **files, **_summary(meta)})
     return {
         "shard": shard.number,
         "entries": entries,
@@ -127,7 +127,7 @@ def build_statistics(metas: list[str], work: str) -> dict[str, Any]:
     write_counts(lexicon, counts)
     return {
         "lexicon": str(lexicon),
-        "digest": file_digest(lexicon),
+        "digest": sha256_file(lexicon),
         "forms": len(counts),
         "tokens": counts.total(),
     }
@@ -143,14 +143,14 @@ def correct_shard(
     context, seconds = None, Counter()
     corrected, reused, computed = [], 0, 0
     for key in keys:
-        target = entry_path(Path(cache), "correct", digest(key, statistics["digest"]), ".doc.json")
+        target = correct_entry(Path(cache), key, statistics["digest"])
         if target.is_file():
             reused += 1
         else:
             if context is None:
                 lexicon = shared_statistics(statistics["lexicon"], statistics["digest"])
                 context = Context(load_rules(rules_folder), lexicon)
-            document = read_document(entry_path(Path(cache), "repair", key, ".doc.json"))
+            document = read_document(repair_entry(Path(cache), key)[1])
             computed += len(document.text.encode("utf-8"))
             write_document(target, run_stages(document, context.rules.correct, context, seconds))
         corrected.append(str(target))
@@ -358,8 +358,7 @@ def clean_corpus(
         runner = _task_runner(workers, dask_address)
         shards = process_shards.with_options(task_runner=runner)(plan)
         version = publish_release(plan, shards["entries"], shards["corrected"], shards["lexicon"])
-        used = [Path(e["meta"]) for e in shards["entries"]]
-        used += [Path(e["meta"]).with_suffix(".doc.json") for e in shards["entries"]]
+        used = [Path(e[name]) for e in shards["entries"] for name in ("meta", "document")]
         prune_cache(cache_folder(output), used + [Path(p) for p in shards["corrected"]])
         # repair and correct per shard, statistics, publish: all must be on record
         wait_for_task_records([shards["flow_run"], flow_run.get_id()], 2 * len(plan.shards) + 2)
