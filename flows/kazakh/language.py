@@ -9,12 +9,13 @@ number) takes its document's main language.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 import regex
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
-CYRILLIC = regex.compile(r"\p{Cyrillic}")
-LATIN = regex.compile(r"\p{Latin}")
+NOT_CYRILLIC = regex.compile(r"\P{Cyrillic}+")
+NOT_LATIN = regex.compile(r"\P{Latin}+")
 ENGLISH_WORDS = frozenset(
     (
         "the",
@@ -45,14 +46,24 @@ KAZAKH_SHARE = 0.02  # of the Cyrillic letters: Kazakh prose runs at 8-12 %, Rus
 MIN_LETTERS = 20  # fewer letters than this do not tell a language
 
 
+def count_matching(pattern: regex.Pattern, text: str) -> int:
+    """How many characters of `text` the one-character class `pattern` matches (counted in
+    C: the class negated and removed, what is left measured)."""
+    return len(pattern.sub("", text))
+
+
+def count_letters(text: str, letters: Iterable[str]) -> int:
+    return sum(map(text.count, letters))
+
+
 def paragraph_language(text: str) -> str | None:
     """kk, ru, en or other; None when the paragraph is too short to tell."""
-    cyrillic = len(CYRILLIC.findall(text))
-    latin = len(LATIN.findall(text))
+    cyrillic = count_matching(NOT_CYRILLIC, text)
+    latin = count_matching(NOT_LATIN, text)
     if cyrillic + latin < MIN_LETTERS:
         return None
     if cyrillic >= latin:
-        kazakh = sum(1 for ch in text if ch in KAZAKH_LETTERS)
+        kazakh = count_letters(text, KAZAKH_LETTERS)
         return "kk" if kazakh >= KAZAKH_SHARE * cyrillic else "ru"
     words = [w.lower() for w in LATIN_WORD.findall(text)]
     english = sum(1 for w in words if w in ENGLISH_WORDS)

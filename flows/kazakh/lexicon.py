@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import product
+from math import prod
 
 from flows.kazakh.dictionaries import (
     kazakh_stems,
@@ -53,6 +54,9 @@ RESTORE = {
     "х": "һ",
 }
 MAX_RESTORATIONS = 512
+# The analyser also reads и as ый/ій, я as йа, ю as йу after a word's first letter.
+RESPELLINGS = {"и": ("ый", "ій"), "я": ("йа",), "ю": ("йу",)}
+MAX_RESPELLED = 64
 VOWEL_LETTERS = TRUE_VOWELS | {"и", "у"}
 # Letters native Kazakh words do not have: their presence marks a Russian loan.
 LOAN_LETTERS = set("вфцчщъьэёю")
@@ -90,6 +94,135 @@ def restorations(form: str, limit: int = MAX_RESTORATIONS) -> Iterator[str]:
         restored = "".join(letters)
         if restored != form:
             yield restored
+
+
+class ReadableRestorations:
+    """The restorations of a form that could have a reading on a stem of three letters or
+    more, found without building the others.
+
+    A form with many Russian-looking letters has up to 512 restorations, and analysing each
+    is what made a new word type slow. A reading on stem s needs the word to begin with s
+    (кітап-тар), with s less its last letter (a voiced stop, a dropped ь, a doubled
+    consonant, a narrow vowel: кітаб-ы, модел-і, процес-ке, оқ-у) or with s less the narrow
+    vowel before its last letter (ерн-і for ерін); and what follows must be suffixes, or one
+    letter and suffixes (the voiced stop's). A trie walk over the restorable letters finds the
+    beginnings, a walk from the end the suffix chains, and only their products are analysed.
+    A word with и, я or ю after its first letter is also read respelled (оқиды = оқы-йды),
+    which moves the stem's letters: such a form has all its restorations tried.
+    """
+
+    def __init__(self, analyser: Analyser) -> None:
+        keys = set()
+        for stem in analyser.stems:
+            if len(stem) > 2:
+                keys.update((stem, stem[:-1]))
+                if stem[-2] in "ыі":
+                    keys.add(stem[:-2] + stem[-1])
+        self.keys = tuple(sorted(keys))
+        self.key_set = frozenset(keys)
+        # each suffix form under every way a Russian model may write it (-ға as -га, -ға)
+        self.suffixes_written: dict[str, list[str]] = {}
+        for suffix in analyser.by_form:
+            for letters in product(*map(writings, suffix)):
+                self.suffixes_written.setdefault("".join(letters), []).append(suffix)
+        self.suffix_lengths = sorted({len(form) for form in analyser.by_form})
+
+    def restorations(self, form: str, limit: int = MAX_RESTORATIONS) -> list[str]:
+        """What `restorations(form, limit)` yields, in the same order, less the forms that
+        cannot be read on such a stem."""
+        options = [ch + RESTORE.get(ch, "") for ch in form]
+        if prod(map(len, options)) > limit:
+            return []
+        spellings = respelled_options(form, options)
+        if spellings is None:
+            return list(restorations(form, limit))
+        found: set[str] = set()
+        for spelled, origins in spellings:
+            for letters in self._readable(spelled):
+                restored = list(form)
+                for letter, origin in zip(letters, origins, strict=True):
+                    if origin is not None:
+                        restored[origin] = letter
+                found.add("".join(restored))
+        found.discard(form)
+        return sorted(found, key=lambda r: [options[i].index(ch) for i, ch in enumerate(r)])
+
+    def _readable(self, options: list[str]) -> Iterator[str]:
+        """The words written with one letter of each option that begin with a key and go on
+        with suffixes, or with one letter and suffixes."""
+        chains = self._chains(options)
+        for key in self._keys_along(options):
+            m = len(key)
+            for chain in chains[m]:
+                yield key + chain
+            if m < len(options):
+                for letter in options[m]:
+                    for chain in chains[m + 1]:
+                        yield key + letter + chain
+
+    def _begins_a_key(self, prefix: str) -> bool:
+        i = bisect_left(self.keys, prefix)
+        return i < len(self.keys) and self.keys[i].startswith(prefix)
+
+    def _keys_along(self, options: list[str]) -> Iterator[str]:
+        """The keys a word written with one letter of each option can begin with."""
+        stack = [""]
+        while stack:
+            prefix = stack.pop()
+            if len(prefix) == len(options):
+                continue
+            for letter in options[len(prefix)]:
+                longer = prefix + letter
+                if longer in self.key_set:
+                    yield longer
+                if self._begins_a_key(longer):
+                    stack.append(longer)
+
+    def _chains(self, options: list[str]) -> list[set[str]]:
+        """For each position, the spellings of the rest of the word that are a chain of
+        suffix forms (the empty chain at the end)."""
+        written = "".join(option[0] for option in options)
+        n = len(options)
+        chains: list[set[str]] = [set() for _ in range(n + 1)]
+        chains[n].add("")
+        for start in range(n - 1, -1, -1):
+            for length in self.suffix_lengths:
+                end = start + length
+                if end > n:
+                    break
+                if not chains[end]:
+                    continue
+                for suffix in self.suffixes_written.get(written[start:end], ()):
+                    chains[start].update(suffix + chain for chain in chains[end])
+        return chains
+
+
+def writings(letter: str) -> str:
+    """The letters a scan may show for `letter`: itself, and the Russian look-alikes of a
+    Kazakh letter (қ: к; ә: а, е)."""
+    return letter + "".join(seen for seen, kazakh in RESTORE.items() if letter in kazakh)
+
+
+def respelled_options(
+    form: str, options: list[str]
+) -> list[tuple[list[str], list[int | None]]] | None:
+    """The ways the analyser may read a restoration of `form` (each и, я, ю after the first
+    letter as written or respelled), as lists of letter options; beside each option, the
+    position of `form` whose letter it chooses (None for a letter of a respelled pair, where
+    the restoration keeps the written letter). None when there are more than MAX_RESPELLED."""
+    choices = []
+    for i, ch in enumerate(form):
+        alternatives: list[list[tuple[str, int | None]]] = [[(options[i], i)]]
+        if i and ch in RESPELLINGS:
+            alternatives += [[(letter, None) for letter in pair] for pair in RESPELLINGS[ch]]
+        choices.append(alternatives)
+    if prod(map(len, choices)) > MAX_RESPELLED:
+        return None
+    spellings = []
+    for combination in product(*choices):
+        flat = [option for alternative in combination for option in alternative]
+        spellings.append(([letters for letters, _ in flat], [origin for _, origin in flat]))
+    return spellings
 
 
 def breaks_native_phonotactics(word: str) -> bool:
@@ -174,6 +307,7 @@ class Lexicon:
         self.stem_frequency = lru_cache(maxsize=100_000)(self._stem_frequency)
         self._listed_forms: tuple[str, ...] | None = None
         self._corpus_forms: tuple[str, ...] | None = None
+        self._readable: ReadableRestorations | None = None
 
     # -- the interface -------------------------------------------------------------------
     def is_word(self, word: str) -> bool:
@@ -301,9 +435,11 @@ class Lexicon:
         (-ң, -ың, -сың) of almost anything (Иран -> ірә-ң, театр-ы-нда -> театр-ың-да), and
         expository text rarely addresses its reader; nor does a reading on a stem of two
         letters (актер-лер -> әк-тер-лер)."""
+        if self._readable is None:
+            self._readable = ReadableRestorations(self.native)
         found = [
             r
-            for r in restorations(form)
+            for r in self._readable.restorations(form)
             if any(
                 len(reading.stem) > 2 and not second_person(reading)
                 for reading in self.native.analyze(r)

@@ -153,7 +153,10 @@ class VariantFinder:
     def _neighbours(self, form: str, count: int) -> Iterator[tuple[float, str, str]]:
         """The corpus forms one allowed edit from `form` that could be its spelling, each with
         the odds that it is."""
-        for other in self.checker.known(self.checker.edit_distance_1(form)):
+        # the corpus forms among the edits: a set intersection, as SpellChecker.known is for
+        # these forms (lower-case Cyrillic words) but word by word in Python
+        dictionary = self.checker.word_frequency.dictionary
+        for other in dictionary.keys() & self.checker.edit_distance_1(form):
             if other == form or (form, other) in self.overrides.forbidden:
                 continue
             described = describe_edit(form, other)

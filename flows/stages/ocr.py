@@ -29,7 +29,12 @@ import regex
 
 from flows.document import Changes, Edit
 from flows.kazakh.confusions import Candidate, CandidateIndex, Confusion
-from flows.kazakh.language import KAZAKH_LETTERS, paragraph_language
+from flows.kazakh.language import (
+    KAZAKH_LETTERS,
+    count_letters,
+    count_matching,
+    paragraph_language,
+)
 from flows.kazakh.lexicon import (
     VOWEL_LETTERS,
     Lexicon,
@@ -47,6 +52,7 @@ TOKEN = regex.compile(
     r"(?<![\p{L}\p{N}!|])[1!|]?\p{Cyrillic}[\p{Cyrillic}!1|]*(?![\p{L}\p{N}])", regex.V1
 )
 TRAILING_SIGN = regex.compile(r"[!1|]+$")
+NOT_CYRILLIC_BLOCK = regex.compile(r"[^\u0400-\u04ff]+")
 SIGN_INSIDE = regex.compile(r"[!1|]")
 # a rounded vowel after the first syllable, in a word without the letters of Russian loans
 ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұүыіэюяё]*[аәеиоөұүыі].*[оөұү]")
@@ -83,6 +89,7 @@ UNKNOWN_COST_KEPT, UNKNOWN_COST_LOST = 2.0, 5.0
 SIGN_DOUBT, HARMONY_DOUBT, NAME_LEEWAY = 3.0, 2.0, 0.5
 LOST_WHERE_KEPT = 1.5  # a lost letter in a text that keeps its Kazakh letters is less likely
 KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh letters, too
+MAX_QUIET = 1_000_000  # word types; beyond, they are judged again (from the lexicon's caches)
 KAZAKH_LETTER_SHARE = 0.06  # of Cyrillic letters in Kazakh prose, about; below it letters were lost
 
 
@@ -132,6 +139,9 @@ class Corrector:
         self.decide = lru_cache(maxsize=200_000)(self._decide)
         self.glued_parts = lru_cache(maxsize=200_000)(self._glued_parts)
         self.suffix_forms = tuple(form for form in lexicon.analyser.by_form if len(form) >= 2)
+        # words, as written, that need no edit whatever the document: no other question is
+        # asked of them again (most tokens of a corpus)
+        self.quiet: set[str] = set()
 
     def _decide(self, word: str) -> Decision | None:
         """The candidates for a lower-case form the lexicon does not know, scored."""
@@ -273,6 +283,7 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
     threshold = context.rules.threshold("ocr")
     choice = float(context.rules.parameter("ocr", "choice_threshold", threshold))
     kept = kept_share(text)
+    quiet = corrector.quiet
 
     def fix_paragraph(paragraph: str, offset: int) -> str:
         if not corrector.is_kazakh(paragraph):
@@ -280,6 +291,8 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
         paragraph = remove_specks(paragraph, corrector, changes)
         replacements: list[tuple[int, int, str]] = []
         for start, word in tokens(paragraph):
+            if word in quiet:
+                continue
             edit = correct_word(word, offset + start, corrector, kept)
             sure = edit is not None and edit.evidence["wrong"] >= threshold
             sure = sure and edit.confidence >= choice
@@ -287,6 +300,8 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
                 edit, sure = glued, True
             if edit is not None:
                 record(edit, sure, changes, replacements, start, start + len(word))
+            elif len(quiet) < MAX_QUIET:
+                quiet.add(word)
         return splice(paragraph, replacements)
 
     return by_paragraph(text, fix_paragraph), changes
@@ -364,11 +379,13 @@ def tokens(paragraph: str) -> list[tuple[int, str]]:
     found = []
     for match in TOKEN.finditer(paragraph):
         word = match.group()
-        sign = TRAILING_SIGN.search(word)
-        if sign and not NEXT_IS_LOWER.match(paragraph, match.end()):
-            word = word[: sign.start()]
-        # most tokens are letters only: str.isalpha answers for them without a count
-        if len(word) >= 2 and (word.isalpha() or sum(ch.isalpha() for ch in word) >= 2):
+        if not word.isalpha():  # most tokens are letters only, and have no sign to look at
+            sign = TRAILING_SIGN.search(word)
+            if sign and not NEXT_IS_LOWER.match(paragraph, match.end()):
+                word = word[: sign.start()]
+            if sum(ch.isalpha() for ch in word) < 2:
+                continue
+        if len(word) >= 2:
             found.append((match.start(), word))
     return found
 
@@ -376,8 +393,8 @@ def tokens(paragraph: str) -> list[tuple[int, str]]:
 def kept_share(text: str) -> float:
     """How much of its Kazakh letters a text kept: 1 for ordinary Kazakh prose, 0 for a text
     OCR read with a Russian model."""
-    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
-    kazakh = sum(1 for ch in text if ch in KAZAKH_LETTERS)
+    cyrillic = count_matching(NOT_CYRILLIC_BLOCK, text)
+    kazakh = count_letters(text, KAZAKH_LETTERS)
     return min(1.0, kazakh / (KAZAKH_LETTER_SHARE * cyrillic)) if cyrillic else 1.0
 
 
