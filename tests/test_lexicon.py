@@ -4,6 +4,7 @@ command."""
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ import pytest
 from cases import load_cases
 from conftest import PROJECT
 
-from flows.kazakh.lexicon import base_lexicon, describe, harmony, restorations
+from flows.kazakh.lexicon import base_lexicon, describe, harmony, restorations, second_person
 from flows.kazakh.morphology import expand
 from flows.rules import RulesError, load_rules
 
@@ -52,6 +53,56 @@ def test_restorations_give_back_the_kazakh_letters():
     assert "қазақ" in set(restorations("казак"))
     assert "казак" not in set(restorations("казак"))
     assert list(restorations("а" * 20)) == []  # bounded
+
+
+def all_shadows(lexicon, form: str) -> tuple[str, ...]:
+    """The lost-letter check the slow way: every restoration analysed."""
+    found = [
+        r
+        for r in restorations(form)
+        if any(len(x.stem) > 2 and not second_person(x) for x in lexicon.native.analyze(r))
+    ]
+    return tuple(found[:5])
+
+
+# words of the lexicon cases with their Kazakh letters read as Russian look-alikes, so that
+# the restorations are many and some of them are words
+LOST = str.maketrans("әөқғңұүіһ", "аокгнууих")
+LOST_FORMS = sorted(
+    {case.values[0]["input"].lower().translate(LOST) for case in load_cases("lexicon.json")}
+    | {case.values[0]["input"].lower() for case in load_cases("lexicon.json")}
+)
+
+
+@pytest.mark.parametrize("form", LOST_FORMS)
+def test_lost_letter_check_skips_only_restorations_that_cannot_be_read(lexicon, form):
+    assert lexicon._shadows(form) == all_shadows(lexicon, form)
+
+
+def inflected_forms(lexicon, count: int, seed: int = 7) -> list[str]:
+    """Stems of the installed lists with one or two suffix forms of the grammar, some with
+    their Kazakh letters read as Russian look-alikes: a reading then hides among many
+    restorations, on a stem changed at its end (кітаб-ы, ерн-і, оқи-ды) or not."""
+    rng = random.Random(seed)
+    stems = sorted(s for s in lexicon.native.stems if len(s) > 2)
+    suffixes = sorted(lexicon.native.by_form)
+    forms = []
+    for _ in range(count):
+        stem = rng.choice(stems)
+        if stem[-1] in "пкқ" and rng.random() < 0.5:
+            stem = stem[:-1] + {"п": "б", "к": "г", "қ": "ғ"}[stem[-1]]
+        elif len(stem) > 3 and stem[-2] in "ыі" and rng.random() < 0.5:
+            stem = stem[:-2] + stem[-1]
+        form = stem + "".join(rng.choices(suffixes, k=rng.randint(1, 2)))
+        if stem[-1] in "ыі" and rng.random() < 0.5:
+            form = stem[:-1] + "и" + rng.choice(["ды", "ді", "тын", "тін", "мын"])  # оқиды
+        forms.append(form.translate(LOST) if rng.random() < 0.7 else form)
+    return forms
+
+
+def test_lost_letter_check_agrees_with_analysing_every_restoration(lexicon):
+    forms = inflected_forms(lexicon, 600)
+    assert [lexicon._shadows(f) for f in forms] == [all_shadows(lexicon, f) for f in forms]
 
 
 def test_harmony_is_a_signal():
