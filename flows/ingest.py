@@ -49,8 +49,18 @@ class Input:
 
     path: str  # relative to the corpus folder, with "/" separators
     document: str  # the document id
-    size: int
-    sha256: str
+    size: int  # of the file, or of the part
+    sha256: str  # of the whole file
+    part: tuple[int, int] | None = None  # a large file's part: its bytes [start, end)
+    encoding: str | None = None  # decided on a split file's first part, for all its parts
+
+    def read_bytes(self, corpus: Path) -> bytes:
+        with (corpus / self.path).open("rb") as data:
+            if self.part is None:
+                return data.read()
+            start, end = self.part
+            data.seek(start)
+            return data.read(end - start)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import logging
 import shutil
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -73,7 +74,7 @@ def repair_shard(
     rules, seconds = None, Counter()
     entries, reused, computed = [], 0, 0
     for item in shard.inputs:
-        key = digest("repair", base, item.path, item.document, item.sha256)
+        key = digest("repair", base, item.path, item.document, item.sha256, str(item.part))
         meta_path, document_path = repair_entry(Path(cache), key)
         meta = read_meta(meta_path)
         if meta is not None and ("skipped" in meta or document_path.is_file()):
@@ -106,10 +107,12 @@ def repair_input(
     """Decode one file and repair it; the document goes to `document_path`, the rest (how it
     was decoded, or why it was skipped, and its word counts) is returned."""
     try:
-        pinned = pinned_encoding(item.path, pins)
-        decoded = decode_bytes((Path(corpus) / item.path).read_bytes(), rules.encodings, pinned)
+        pinned = item.encoding or pinned_encoding(item.path, pins)
+        decoded = decode_bytes(item.read_bytes(Path(corpus)), rules.encodings, pinned)
     except (SkippedInput, OSError) as reason:
         return {"skipped": str(reason)}
+    if item.encoding and not pinned_encoding(item.path, pins):
+        decoded = replace(decoded, method="first part")  # detected there, for every part
     document = Document(item.document, item.path, decoded.text, decoded.encoding)
     run_stages(document, rules.repair, Context(rules), seconds)
     write_document(document_path, document)
@@ -337,10 +340,13 @@ def clean_corpus(
         log.setLevel(logging.INFO)  # a served run's process: `tazala run` did not set it up
     plan = plan_run(corpus, output, rules, shard_mb)
     size = sum(i.size for i in plan.inputs)
+    files = len({i.path for i in plan.inputs})
+    parts = sum(1 for i in plan.inputs if i.part)
     log.info(
-        "%d files (%.1f MB) in %d shard(s); fingerprint %s",
-        len(plan.inputs),
+        "%d files (%.1f MB)%s in %d shard(s); fingerprint %s",
+        files,
         size / 1e6,
+        f", {parts} parts of large files" if parts else "",
         len(plan.shards),
         plan.fingerprint[:12],
     )

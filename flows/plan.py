@@ -6,15 +6,29 @@ local API when the release is already published.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from flows.ingest import Input, discover_inputs, read_sources
+from flows.ingest import (
+    SIXTEEN_BIT,
+    Input,
+    SkippedInput,
+    decode_bytes,
+    discover_inputs,
+    pinned_encoding,
+    read_sources,
+    unique_id,
+)
 from flows.release import code_version, release_fingerprint
 from flows.rules import Rules, load_rules
 
 WORK_PREFIX = ".work-"
+PART_MB = 4.0  # default of [ingest] part_mb
+BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+LOOK_AHEAD = 1 << 20  # bytes searched for a paragraph break past a part's end
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,69 @@ def plan_shards(inputs: list[Input], shard_bytes: int) -> tuple[Shard, ...]:
     return tuple(shards)
 
 
+def split_large_inputs(
+    inputs: list[Input], corpus: Path, rules: Rules, pins: dict[str, str]
+) -> list[Input]:
+    """Each file larger than [ingest] part_mb cut into parts of about that size at paragraph
+    breaks, each part a document (`report.part001`, `report.part002`, ...): a huge file then
+    neither fills a worker's memory nor waits for one worker. The cut depends on the file and
+    the rules only, never on shards or workers. The file's encoding is decided on its first
+    part (or pinned) and used for all of them."""
+    part_bytes = int(float(rules.parameter("ingest", "part_mb", PART_MB)) * 1024 * 1024)
+    taken = {item.document for item in inputs}
+    result: list[Input] = []
+    for item in inputs:
+        cuts = paragraph_cuts(corpus / item.path, item.size, part_bytes)
+        encoding = parts_encoding(item, corpus, cuts, rules, pins) if len(cuts) > 2 else None
+        if encoding is None:
+            result.append(item)
+            continue
+        for number, (start, end) in enumerate(pairwise(cuts), 1):
+            document = unique_id(f"{item.document}.part{number:03d}", taken)
+            taken.add(document)
+            size, part = end - start, (start, end)
+            result.append(replace(item, document=document, size=size, part=part, encoding=encoding))
+    return result
+
+
+def paragraph_cuts(path: Path, size: int, part_bytes: int) -> list[int]:
+    """Byte offsets that cut the file into parts of at least `part_bytes`: just after the
+    first blank line past each part's end (a line break when no blank line comes soon)."""
+    cuts = [0]
+    with path.open("rb") as data:
+        while size - cuts[-1] > part_bytes:
+            cut = next_break(data, cuts[-1] + part_bytes)
+            if cut is None or cut >= size:
+                break
+            cuts.append(cut)
+    return [*cuts, size]
+
+
+def next_break(data: BinaryIO, offset: int) -> int | None:
+    data.seek(offset)
+    window = data.read(LOOK_AHEAD)
+    if blank := BLANK_LINE.search(window):
+        return offset + blank.end()
+    line_end = window.find(b"\n")
+    return offset + line_end + 1 if line_end >= 0 else None
+
+
+def parts_encoding(
+    item: Input, corpus: Path, cuts: list[int], rules: Rules, pins: dict[str, str]
+) -> str | None:
+    """The encoding for every part of a split file; None when the file is not to be split:
+    16-bit text (its line breaks are not the bytes cut at) or a first part that does not
+    decode (the whole file is then skipped, with the reason, as one document)."""
+    first = replace(item, part=(cuts[0], cuts[1]))
+    try:
+        decoded = decode_bytes(
+            first.read_bytes(corpus), rules.encodings, pinned_encoding(item.path, pins)
+        )
+    except SkippedInput:
+        return None
+    return None if decoded.encoding.startswith(SIXTEEN_BIT) else decoded.encoding
+
+
 def pipeline_parameters(rules: Rules, pins: dict[str, str]) -> dict[str, Any]:
     """What decides the output besides inputs and code: stage order, stage parameters and
     the encodings pinned in corpus/sources.toml."""
@@ -77,12 +154,14 @@ def pipeline_parameters(rules: Rules, pins: dict[str, str]) -> dict[str, Any]:
 
 def plan_run(corpus: str, output: str, rules_folder: str, shard_mb: float) -> RunPlan:
     rules = load_rules(rules_folder)  # fails before any work when a rules file is broken
-    inputs = discover_inputs(Path(corpus))
-    parameters = pipeline_parameters(rules, read_sources(Path(corpus)))
+    pins = read_sources(Path(corpus))
+    files = discover_inputs(Path(corpus))
+    parameters = pipeline_parameters(rules, pins)
     code = code_version()
     fingerprint = release_fingerprint(
-        [[i.path, i.sha256] for i in inputs], rules.fingerprint, code, parameters
+        [[i.path, i.sha256] for i in files], rules.fingerprint, code, parameters
     )
+    inputs = split_large_inputs(files, Path(corpus), rules, pins)
     shard_bytes = max(1, int(shard_mb * 1024 * 1024))
     return RunPlan(
         corpus,

@@ -150,6 +150,8 @@ def build_manifest(
                 "encoding_runner_up_score": decoded.get("runner_up_score"),
             }
         )
+        if item.part:
+            inputs[-1]["part"] = list(item.part)  # bytes [start, end) of a split file
     return {
         "release": None,  # set when the version number is taken, just before publishing
         "fingerprint": plan.fingerprint,

@@ -20,7 +20,7 @@ import regex
 
 REPAIR_STAGES = ("encoding", "characters", "layout", "sentences")
 CORRECT_STAGES = ("ocr", "spelling")
-SETTINGS_TABLES = ("lexicon",)  # tables of pipeline.toml that belong to no one stage
+SETTINGS_TABLES = ("ingest", "lexicon")  # tables of pipeline.toml that belong to no one stage
 ABBREVIATION_FLAGS = {"ends-sentence"}
 # A Cyrillic word, hyphenated compounds included (қоғамдық-саяси): a spelling variant.
 CYRILLIC_WORD = regex.compile(r"\p{Cyrillic}+(?:-\p{Cyrillic}+)*")
@@ -290,6 +290,9 @@ def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None
                 raise RulesError(
                     f"{path}:{line}: {key} must be one of {', '.join(sorted(allowed))}"
                 )
+        part = values.get("part_mb")
+        if part is not None and not (isinstance(part, int | float) and part > 0):
+            raise RulesError(f"{path}:{_line_of(text, 'part_mb')}: part_mb must be a number > 0")
         gain = values.get("min_gain")
         if gain is not None and not (isinstance(gain, int | float) and gain >= 0):
             raise RulesError(f"{path}:{_line_of(text, 'min_gain')}: min_gain must be a number >= 0")

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import shutil
+from itertools import pairwise
 
 import pytest
 from conftest import DATA, PROJECT
@@ -151,3 +152,70 @@ def test_shards_of_one_run_share_the_statistics_and_so_the_word_decisions(tmp_pa
     assert first.count("бала") == 3
     lexicon.write_text("бала\t4\n", encoding="utf-8")
     assert shared_statistics(str(lexicon), "digest-2").count("бала") == 4
+
+
+def paragraphs_file(path, paragraphs: int, encoding: str = "utf-8") -> bytes:
+    """A long file of distinct Kazakh paragraphs, each a few sentences, blank lines between."""
+    text = "".join(
+        f"Абай Құнанбайұлы {n}-ші өлеңін Семей өңірінде жазды. Ол қазақтың ұлы ақыны.\n"
+        f"Ақынның өлеңдері көп тілге аударылды.\n\n"
+        for n in range(1, paragraphs + 1)
+    )
+    data = text.encode(encoding)
+    path.write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("layout", "separator"),
+    [("blank lines", b"\n\n"), ("blank lines with spaces", b"\n  \n"), ("lines only", b"\n")],
+)
+def test_a_large_file_is_cut_after_paragraph_breaks(tmp_path, layout, separator):
+    from flows.plan import paragraph_cuts
+
+    path = tmp_path / "big.txt"
+    data = separator.join(f"Абзац {n}: бір сөйлем.".encode() for n in range(2000)) + b"\n"
+    path.write_bytes(data)
+    cuts = paragraph_cuts(path, len(data), 4096)
+    assert cuts[0] == 0 and cuts[-1] == len(data)
+    assert len(cuts) - 1 == len(data) // 4096 or len(cuts) - 1 == len(data) // 4096 + 1
+    for start, end in zip(cuts, cuts[1:-1], strict=False):
+        assert end - start >= 4096, layout  # parts are at least the part size
+        assert data[:end].endswith(separator), layout  # and end on the break
+
+
+def test_a_file_without_line_breaks_is_not_cut(tmp_path):
+    from flows.plan import paragraph_cuts
+
+    path = tmp_path / "one-line.txt"
+    path.write_bytes("сөз ".encode() * 10_000)
+    assert paragraph_cuts(path, path.stat().st_size, 4096) == [0, path.stat().st_size]
+
+
+def test_a_large_file_becomes_parts_with_one_encoding(prefect_api, tmp_path):
+    from flows.plan import paragraph_cuts
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    data = paragraphs_file(corpus / "kitap.txt", 400, encoding="kz1048")
+    rules = tmp_path / "rules"
+    shutil.copytree(PROJECT / "rules", rules)
+    toml = rules / "pipeline.toml"
+    toml.write_text(toml.read_text().replace("part_mb = 4\n", "part_mb = 0.004\n"))  # 4 KB
+    from flows.pipeline import run_pipeline
+
+    result = run_pipeline(str(corpus), str(tmp_path / "split"), str(rules))
+    release = tmp_path / "split" / result["release"]
+    manifest = json.loads((release / "manifest.json").read_text())
+    parts = [entry["part"] for entry in manifest["inputs"]]
+    cuts = paragraph_cuts(corpus / "kitap.txt", len(data), int(0.004 * 1024 * 1024))
+    assert len(parts) > 5 and parts == [list(p) for p in pairwise(cuts)]  # nothing lost
+    assert {(e["encoding"], e["encoding_method"]) for e in manifest["inputs"]} == {
+        ("kz1048", "first part")
+    }
+    rows = [json.loads(line) for line in (release / "documents.jsonl").open()]
+    assert [row["id"] for row in rows] == [f"kitap.part{n:03d}" for n in range(1, len(parts) + 1)]
+    # each part starts with a paragraph: the file's text, part after part
+    whole = run_pipeline(str(corpus), str(tmp_path / "whole"), str(PROJECT / "rules"))
+    text = (tmp_path / "whole" / whole["release"] / "text" / "kitap.txt").read_text()
+    assert "\n\n".join(row["text"] for row in rows) + "\n" == text
