@@ -11,7 +11,7 @@ not logged edit by edit.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -26,11 +26,19 @@ class Edit:
     evidence: dict[str, Any] | None = None
     alternatives: tuple[str, ...] = ()
 
+    def as_dict(self) -> dict[str, Any]:
+        """The fields by name; the evidence as it is (dataclasses.asdict would deep-copy it,
+        the largest cost of writing a release)."""
+        return {name: getattr(self, name) for name in EDIT_FIELDS}
+
     def to_record(self, document: str) -> dict[str, Any]:
         """The row written to changes.jsonl / review.jsonl (document id first)."""
-        row = {"document": document, **asdict(self)}
+        row = {"document": document, **self.as_dict()}
         row["alternatives"] = list(self.alternatives)
         return row
+
+
+EDIT_FIELDS = tuple(f.name for f in fields(Edit))
 
 
 @dataclass(slots=True)
@@ -121,8 +129,8 @@ def document_to_json(document: Document) -> dict[str, Any]:
         "source": document.source,
         "encoding": document.encoding,
         "text": document.text,
-        "edits": [asdict(e) for e in document.edits],
-        "suggestions": [asdict(e) for e in document.suggestions],
+        "edits": [e.as_dict() for e in document.edits],
+        "suggestions": [e.as_dict() for e in document.suggestions],
         "counts": {stage: dict(rules) for stage, rules in document.counts.items()},
     }
 

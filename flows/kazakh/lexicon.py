@@ -25,7 +25,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from itertools import product
 from math import prod
 
@@ -38,6 +38,7 @@ from flows.kazakh.dictionaries import (
 )
 from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
 from flows.kazakh.morphology import TRUE_VOWELS, Analyser, Analysis, harmony_of
+from flows.memo import WORD_TYPES, per_word_type
 from flows.rules import Rules
 
 # What an OCR model or keyboard trained for Russian writes for each Kazakh letter, read the
@@ -301,10 +302,10 @@ class Lexicon:
             self.counts[lower] += n
             if form[:1].isupper():
                 self.capitalised[lower] += n
-        self.lookup = lru_cache(maxsize=500_000)(self._lookup)
-        self.shadows = lru_cache(maxsize=100_000)(self._shadows)
-        self.family = lru_cache(maxsize=100_000)(self._family)
-        self.stem_frequency = lru_cache(maxsize=100_000)(self._stem_frequency)
+        self.lookup = per_word_type(self._lookup, 2 * WORD_TYPES)
+        self.shadows = per_word_type(self._shadows)
+        self.family = per_word_type(self._family)
+        self.stem_frequency = per_word_type(self._stem_frequency)
         self._listed_forms: tuple[str, ...] | None = None
         self._corpus_forms: tuple[str, ...] | None = None
         self._readable: ReadableRestorations | None = None

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import product
 from pathlib import Path
 
 from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
+from flows.memo import WORD_TYPES, per_word_type
 from flows.rules import RulesError, read_table
 
 # Harmonic archiphonemes: back letter, front letter.
@@ -257,7 +257,7 @@ class Analyser:
         for suffix in grammar.suffixes:
             self.by_form.setdefault(suffix.form, []).append(suffix)
         self.lengths = sorted({len(form) for form in self.by_form})
-        self.analyze = lru_cache(maxsize=500_000)(self._analyze)
+        self.analyze = per_word_type(self._analyze, 2 * WORD_TYPES)
 
     def _analyze(self, word: str) -> tuple[Analysis, ...]:
         """Every reading of `word` (lower-cased), longest stem first; () if none. A word with

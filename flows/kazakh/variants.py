@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from spellchecker import SpellChecker
 
 from flows.kazakh.lexicon import Lexicon
+from flows.memo import per_word_type
 from flows.rules import CYRILLIC_WORD, VariantOverrides
 
 MIN_LENGTH = 5  # shorter forms have too many neighbours one edit away
@@ -103,7 +103,7 @@ class VariantFinder:
         self.checker.word_frequency.load_json(
             {form: n for form, n in self.counts.items() if CYRILLIC_WORD.fullmatch(form)}
         )
-        self.variant = lru_cache(maxsize=200_000)(self._variant)
+        self.variant = per_word_type(self._variant)
 
     def _variant(self, form: str) -> Variant | None:
         """The canonical spelling of a lower-case form, if it is a variant of one."""

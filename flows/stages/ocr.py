@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import regex
 
@@ -43,6 +42,7 @@ from flows.kazakh.lexicon import (
     second_person,
 )
 from flows.kazakh.morphology import Analysis
+from flows.memo import WORD_TYPES, per_word_type
 from flows.rules import Rules
 from flows.stages.base import Context, Stage, per_corpus
 
@@ -89,7 +89,7 @@ UNKNOWN_COST_KEPT, UNKNOWN_COST_LOST = 2.0, 5.0
 SIGN_DOUBT, HARMONY_DOUBT, NAME_LEEWAY = 3.0, 2.0, 0.5
 LOST_WHERE_KEPT = 1.5  # a lost letter in a text that keeps its Kazakh letters is less likely
 KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh letters, too
-MAX_QUIET = 1_000_000  # word types; beyond, they are judged again (from the lexicon's caches)
+MAX_QUIET = 3 * WORD_TYPES  # word types; beyond, they are judged again (from the memos)
 KAZAKH_LETTER_SHARE = 0.06  # of Cyrillic letters in Kazakh prose, about; below it letters were lost
 
 
@@ -136,8 +136,8 @@ class Corrector:
         self.predicates = rules.predicates  # words that end a sentence
         self.index = index
         self.listed = lexicon.native.stems
-        self.decide = lru_cache(maxsize=200_000)(self._decide)
-        self.glued_parts = lru_cache(maxsize=200_000)(self._glued_parts)
+        self.decide = per_word_type(self._decide)
+        self.glued_parts = per_word_type(self._glued_parts)
         self.suffix_forms = tuple(form for form in lexicon.analyser.by_form if len(form) >= 2)
         # words, as written, that need no edit whatever the document: no other question is
         # asked of them again (most tokens of a corpus)
