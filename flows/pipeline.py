@@ -16,9 +16,12 @@ processes, started once per run; with `dask_address`, on a cluster that is alrea
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -416,8 +419,36 @@ def run_pipeline(
     dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Run the flow from the command line: no heartbeat wait at the end of each flow call."""
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    with (
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        one_local_api(workers > 1 and not dask_address),
+    ):
         return clean_corpus(corpus, output, rules, shard_mb, workers, dask_address)
+
+
+@contextmanager
+def one_local_api(for_workers: bool) -> Iterator[None]:
+    """With no Prefect server configured, every process that reports to Prefect starts its
+    own temporary local API (4-8 s and ~200 MB each): the Dask workers of a LocalCluster
+    would each start one beside this process'. Start this process' temporary API first and
+    hand its address to the worker processes, which inherit the environment."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not for_workers or os.environ.get("PREFECT_API_URL"):
+        yield  # the workers inherit the address already
+        return
+    url = PREFECT_API_URL.value()  # set in this process' settings only (a test harness)
+    if not url:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()  # the one this process' Prefect client uses
+        server.start()
+        url = server.api_url
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        del os.environ["PREFECT_API_URL"]
 
 
 def serve_clean_corpus(name: str, cron: str | None, parameters: dict[str, Any]) -> None:

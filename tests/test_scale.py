@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import shutil
 from itertools import pairwise
 
@@ -219,3 +220,18 @@ def test_a_large_file_becomes_parts_with_one_encoding(prefect_api, tmp_path):
     whole = run_pipeline(str(corpus), str(tmp_path / "whole"), str(PROJECT / "rules"))
     text = (tmp_path / "whole" / whole["release"] / "text" / "kitap.txt").read_text()
     assert "\n\n".join(row["text"] for row in rows) + "\n" == text
+
+
+def test_dask_workers_are_handed_this_process_prefect_api(prefect_api, monkeypatch):
+    """Without the address in their environment each worker process would start a temporary
+    Prefect API of its own (4-8 s and ~200 MB each)."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.pipeline import one_local_api
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with one_local_api(for_workers=True):
+        assert os.environ["PREFECT_API_URL"] == PREFECT_API_URL.value()
+    assert "PREFECT_API_URL" not in os.environ
+    with one_local_api(for_workers=False):
+        assert "PREFECT_API_URL" not in os.environ
