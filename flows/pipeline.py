@@ -45,6 +45,7 @@ from flows.cache import (
     write_meta,
 )
 from flows.clean import run_stages
+from flows.decisions import decide_partition, prime_stages
 from flows.document import Document
 from flows.ingest import Input, SkippedInput, decode_bytes, pinned_encoding, sha256_file
 from flows.plan import RunPlan, Shard, plan_run
@@ -139,12 +140,31 @@ def build_statistics(metas: list[str], work: str) -> dict[str, Any]:
     }
 
 
+@task(name="decide-word-types")
+def decide_word_types(
+    statistics: dict[str, Any], rules_folder: str, partition: int, partitions: int, work: str
+) -> str:
+    """One partition of the corpus' word types decided for the correct stages (see
+    flows/decisions.py); returns the file of answers."""
+    lexicon = shared_statistics(statistics["lexicon"], statistics["digest"])
+    context = Context(load_rules(rules_folder), lexicon)
+    target = Path(work) / f"answers-{partition + 1}-of-{partitions}.pickle"
+    lexicon_path = Path(statistics["lexicon"])
+    return str(decide_partition(lexicon_path, context, partition, partitions, target))
+
+
 @task(name="correct-shard")
 def correct_shard(
-    keys: list[str], statistics: dict[str, Any], rules_folder: str, cache: str, number: int
+    keys: list[str],
+    statistics: dict[str, Any],
+    rules_folder: str,
+    cache: str,
+    number: int,
+    answers: list[str],
 ) -> dict[str, Any]:
-    """Pass 2 over one shard: the correct stages, with the corpus statistics. A file whose
-    repaired text and corpus statistics are both unchanged is taken from the cache."""
+    """Pass 2 over one shard: the correct stages, with the corpus statistics and the run's
+    word-type answers. A file whose repaired text and corpus statistics are both unchanged
+    is taken from the cache."""
     started = time.perf_counter()
     context, seconds = None, Counter()
     corrected, reused, computed = [], 0, 0
@@ -156,6 +176,7 @@ def correct_shard(
             if context is None:
                 lexicon = shared_statistics(statistics["lexicon"], statistics["digest"])
                 context = Context(load_rules(rules_folder), lexicon)
+                prime_stages(context, answers)
             document = read_document(repair_entry(Path(cache), key)[1])
             computed += len(document.text.encode("utf-8"))
             write_document(target, run_stages(document, context.rules.correct, context, seconds))
@@ -265,8 +286,9 @@ def _by_shard(futures: dict, progress: Progress) -> list[dict[str, Any]]:
 # Its parameter is an internal plan, not user input: no pydantic validation (which also fails
 # to resolve the annotation when a served run loads this file by its path).
 @flow(name="process-shards", validate_parameters=False)
-def process_shards(plan: RunPlan) -> dict[str, Any]:
-    """Repair every shard, reduce the statistics, correct every shard."""
+def process_shards(plan: RunPlan, partitions: int = 1) -> dict[str, Any]:
+    """Repair every shard, reduce the statistics, decide the word types (in `partitions`
+    tasks, when more than one process corrects), correct every shard."""
     cache, work = str(cache_folder(plan.output)), str(plan.work)
     base = digest(plan.rules_fingerprint, plan.code_version, plan.parameters)
     pins = plan.parameters["encoding_pins"]
@@ -279,20 +301,43 @@ def process_shards(plan: RunPlan) -> dict[str, Any]:
     entries = [e for r in repaired for e in r["entries"]]
     statistics = build_statistics([e["meta"] for e in entries if not e["skipped"]], work)
     log.info("statistics: %d word forms, %d words", statistics["forms"], statistics["tokens"])
-    futures = {}
-    for shard, result in zip(plan.shards, repaired, strict=True):
-        keys = [e["key"] for e in result["entries"] if not e["skipped"]]
-        futures[correct_shard.submit(keys, statistics, plan.rules, cache, shard.number)] = (
-            shard.size
+    shard_keys = [[e["key"] for e in r["entries"] if not e["skipped"]] for r in repaired]
+    answers = []
+    if (
+        partitions > 1
+        and plan.parameters["correct"]
+        and any(
+            not correct_entry(Path(cache), key, statistics["digest"]).is_file()
+            for keys in shard_keys
+            for key in keys
         )
+    ):
+        answers = decide(statistics, plan.rules, partitions, work)
+    futures = {}
+    for shard, keys in zip(plan.shards, shard_keys, strict=True):
+        future = correct_shard.submit(keys, statistics, plan.rules, cache, shard.number, answers)
+        futures[future] = shard.size
     corrected = _by_shard(futures, Progress("correct", len(plan.shards), size))
     return {
         "entries": entries,
         "corrected": [path for c in corrected for path in c["corrected"]],
         "lexicon": statistics["lexicon"],
         "flow_run": flow_run.get_id(),
+        "tasks": 2 * len(plan.shards) + 1 + len(answers),  # repair, statistics, decide, correct
         "summary": run_summary(plan, repaired, corrected, statistics),
     }
+
+
+def decide(statistics: dict[str, Any], rules: str, partitions: int, work: str) -> list[str]:
+    started = time.perf_counter()
+    futures = [
+        decide_word_types.submit(statistics, rules, k, partitions, work) for k in range(partitions)
+    ]
+    answers = [future.result() for future in futures]
+    log.info(
+        "word types decided in %d partitions (%.1f s)", partitions, time.perf_counter() - started
+    )
+    return answers
 
 
 def run_summary(
@@ -365,12 +410,15 @@ def clean_corpus(
         log.info("shard tasks run on a Dask LocalCluster of %d worker processes", workers)
     try:
         runner = _task_runner(workers, dask_address)
-        shards = process_shards.with_options(task_runner=runner)(plan)
+        # one partition of the word types per process that corrects (an external cluster's
+        # size is not known here: two, or --workers)
+        partitions = max(workers, 2) if dask_address else workers
+        shards = process_shards.with_options(task_runner=runner)(plan, partitions)
         version = publish_release(plan, shards["entries"], shards["corrected"], shards["lexicon"])
         used = [Path(e[name]) for e in shards["entries"] for name in ("meta", "document")]
         prune_cache(cache_folder(output), used + [Path(p) for p in shards["corrected"]])
         # repair and correct per shard, statistics, publish: all must be on record
-        wait_for_task_records([shards["flow_run"], flow_run.get_id()], 2 * len(plan.shards) + 2)
+        wait_for_task_records([shards["flow_run"], flow_run.get_id()], shards["tasks"] + 1)
     finally:
         shutil.rmtree(plan.work, ignore_errors=True)
     summary = {**shards["summary"], "seconds": round(time.perf_counter() - started, 3)}

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import pickle
 import shutil
 from itertools import pairwise
 
@@ -235,3 +236,48 @@ def test_dask_workers_are_handed_this_process_prefect_api(prefect_api, monkeypat
     assert "PREFECT_API_URL" not in os.environ
     with one_local_api(for_workers=False):
         assert "PREFECT_API_URL" not in os.environ
+
+
+def test_word_memo_keeps_given_answers_and_a_bounded_number_of_asked_ones():
+    from flows.memo import WordMemo
+
+    asked = []
+    memo = WordMemo(lambda word: asked.append(word) or word.upper(), size=4)
+    assert [memo(w) for w in ["ақ", "көк", "ақ"]] == ["АҚ", "КӨК", "АҚ"]
+    assert asked == ["ақ", "көк"]  # once per word type
+    memo.prime({"қызыл": "given", "көк": "given too"})
+    for word in ["a", "b", "c", "d", "e", "f"]:
+        memo(word)
+    assert len(memo) <= 4 + 2  # the asked answers are bounded; the given ones stay
+    assert memo("қызыл") == "given" and memo("көк") == "given too"
+    assert "қызыл" not in asked
+
+
+def test_word_types_decided_by_partition_are_the_stages_own_answers(rules, tmp_path):
+    """Answers made in another process, by partition, are what the stages decide alone."""
+    from flows.clean import clean_text
+    from flows.decisions import answer_word_types, partition_of, prime_stages
+    from flows.stages import Context
+    from flows.stages.ocr import corrector_for
+    from flows.statistics import CorpusStatistics, count_words
+
+    text = (DATA / "corpus" / "tarikh.txt").read_text(encoding="utf-8")
+    text += "\nКазак хандыгы курылды. Хандыктын негізін қалады.\n" * 3
+    statistics = CorpusStatistics(dict(count_words(text)))
+    alone = clean_text(text, rules, statistics)
+    # each partition decided by stages of its own (as in other processes), the answers
+    # given to fresh stages, which then clean the text
+    paths = []
+    for k in range(2):
+        deciding = CorpusStatistics(dict(statistics.counts))
+        forms = [f for f in deciding.counts if partition_of(f, 2) == k]
+        path = tmp_path / f"answers-{k}.pickle"
+        path.write_bytes(pickle.dumps(answer_word_types(forms, Context(rules, deciding))))
+        paths.append(str(path))
+    primed = CorpusStatistics(dict(statistics.counts))
+    prime_stages(Context(rules, primed), paths)
+    corrector = corrector_for(Context(rules, primed))
+    assert corrector.decide.given and corrector.quiet  # answers given before any text
+    document = clean_text(text, rules, primed)
+    assert (document.text, document.edits) == (alone.text, alone.edits)
+    assert any(edit.stage == "ocr" for edit in alone.edits), "the text has words to correct"

@@ -256,7 +256,10 @@ class Analyser:
         self.by_form: dict[str, list[Suffix]] = {}
         for suffix in grammar.suffixes:
             self.by_form.setdefault(suffix.form, []).append(suffix)
-        self.lengths = sorted({len(form) for form in self.by_form})
+        # every ending of a suffix form: a word whose last letters are none of them ends in
+        # no suffix of that length or longer, and the search stops there
+        self.endings = frozenset(form[-k:] for form in self.by_form for k in range(1, len(form)))
+        self.longest = max(map(len, self.by_form))
         self.analyze = per_word_type(self._analyze, 2 * WORD_TYPES)
 
     def _analyze(self, word: str) -> tuple[Analysis, ...]:
@@ -293,13 +296,15 @@ class Analyser:
                     yield Analysis(stem, suffixes, tags, self.stems[stem])
         if len(suffixes) >= MAX_SUFFIXES:
             return
-        for length in self.lengths:  # shortest suffix first: the longest stem wins
-            if length > len(word) - (0 if bare else 2):
-                break
-            form, rest = word[-length:], word[:-length]
+        longest = min(self.longest, len(word) - (0 if bare else 2))
+        for length in range(1, longest + 1):  # shortest suffix first: the longest stem wins
+            form = word[-length:]
             suffixes_here = self.by_form.get(form)
             if not suffixes_here:
+                if form not in self.endings:
+                    break
                 continue
+            rest = word[:-length]
             kind = kind_of(rest)
             for suffix in suffixes_here:
                 if outer is not None and not outer.may_follow(suffix):

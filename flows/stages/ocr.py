@@ -142,6 +142,7 @@ class Corrector:
         # words, as written, that need no edit whatever the document: no other question is
         # asked of them again (most tokens of a corpus)
         self.quiet: set[str] = set()
+        self.primed: set[str] = set()  # files of word-type answers given (flows/decisions.py)
 
     def _decide(self, word: str) -> Decision | None:
         """The candidates for a lower-case form the lexicon does not know, scored."""

@@ -1,0 +1,103 @@
+"""Word-type decisions, made once per run and shared by every correct-shard task.
+
+The OCR and spelling stages decide each word type once per process (flows/memo.py), and
+deciding is most of the correct pass: lookups, lost-letter restorations, OCR candidates,
+spelling neighbours. With N worker processes each word type was decided N times. So between
+the corpus statistics and the correct pass, the corpus' word types are split into partitions
+by a stable hash of their lower-case form, one task decides each partition, and each
+correct-shard task loads all the answers before its first document. The answers are what the
+stages would have computed themselves (the same functions over the same statistics), so the
+release does not change; a word the statistics do not hold (OCR's `бiр!` with its sign, a
+corrected form) is still decided where it is met.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flows.stages import Context
+from flows.stages.ocr import TOKEN, correct_word, corrector_for, split_glued
+from flows.stages.spelling import finder_for
+from flows.statistics import read_counts
+
+
+@dataclass
+class WordAnswers:
+    """What the correct stages need to know of a set of word types."""
+
+    quiet: set[str] = field(default_factory=set)  # forms, as written, OCR leaves as they are
+    lookups: dict[str, Any] = field(default_factory=dict)  # lexicon entries of the others
+    decisions: dict[str, Any] = field(default_factory=dict)  # their OCR candidates (lower case)
+    glued: dict[str, Any] = field(default_factory=dict)  # their split into two glued words
+    variants: dict[str, Any] = field(default_factory=dict)  # spelling answers (lower case)
+
+
+def partition_of(form: str, partitions: int) -> int:
+    """The partition of a word form: every letter case of a word in the same one."""
+    return zlib.crc32(form.lower().encode("utf-8")) % partitions
+
+
+def answer_word_types(forms: Iterable[str], context: Context) -> WordAnswers:
+    """The answers of the correct stages (those the rules run) for these word forms."""
+    answers = WordAnswers()
+    stages = context.rules.correct
+    corrector = corrector_for(context)
+    finder = finder_for(context) if "spelling" in stages else None
+    for form in forms:
+        lower = form.lower()
+        if "ocr" in stages and TOKEN.fullmatch(form):
+            answer_ocr(form, lower, corrector, answers)
+        if finder is not None and not form.isupper():
+            answers.variants[lower] = finder.variant(lower)
+    return answers
+
+
+def answer_ocr(form: str, lower: str, corrector: Any, answers: WordAnswers) -> None:
+    """As the OCR stage's loop asks: the form is quiet when it has no edit and no glued
+    split, whatever the document; otherwise the answers it needed are kept."""
+    edit = correct_word(form, 0, corrector, 1.0)
+    if edit is None and split_glued(form, 0, corrector) is None:
+        answers.quiet.add(form)
+        return
+    for memo, key, kept in (
+        (corrector.lexicon.lookup, form, answers.lookups),
+        (corrector.decide, lower, answers.decisions),
+        (corrector.glued_parts, form, answers.glued),
+    ):
+        if key in memo:
+            kept[key] = memo[key]
+
+
+def decide_partition(
+    lexicon: Path, context: Context, partition: int, partitions: int, target: Path
+) -> Path:
+    """Decide the word types of one partition of the corpus lexicon; pickle the answers."""
+    forms = (f for f in read_counts(lexicon) if partition_of(f, partitions) == partition)
+    answers = answer_word_types(forms, context)
+    partial = target.with_suffix(".partial")
+    partial.write_bytes(pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(target)
+    return target
+
+
+def prime_stages(context: Context, paths: Iterable[str]) -> None:
+    """Give the correct stages of this process the answers of these files (each file once
+    per corrector: the corrector belongs to one run's statistics)."""
+    corrector = corrector_for(context)
+    finder = finder_for(context) if "spelling" in context.rules.correct else None
+    for path in paths:
+        if path in corrector.primed:
+            continue
+        answers: WordAnswers = pickle.loads(Path(path).read_bytes())
+        corrector.quiet |= answers.quiet
+        corrector.lexicon.lookup.prime(answers.lookups)
+        corrector.decide.prime(answers.decisions)
+        corrector.glued_parts.prime(answers.glued)
+        if finder is not None:
+            finder.variant.prime(answers.variants)
+        corrector.primed.add(path)
