@@ -50,7 +50,7 @@ from flows.document import Document
 from flows.ingest import Input, SkippedInput, decode_bytes, pinned_encoding, sha256_file
 from flows.plan import RunPlan, Shard, plan_run
 from flows.progress import Progress
-from flows.publish import write_release
+from flows.publish import write_chunk, write_release
 from flows.release import find_release
 from flows.rules import Rules, load_rules
 from flows.stages import Context
@@ -161,28 +161,38 @@ def correct_shard(
     cache: str,
     number: int,
     answers: list[str],
+    chunk: str,
 ) -> dict[str, Any]:
     """Pass 2 over one shard: the correct stages, with the corpus statistics and the run's
-    word-type answers. A file whose repaired text and corpus statistics are both unchanged
-    is taken from the cache."""
+    word-type answers, and the shard's part of the release written to `chunk`. A file whose
+    repaired text and corpus statistics are both unchanged is taken from the cache."""
     started = time.perf_counter()
+    rules = load_rules(rules_folder)
     context, seconds = None, Counter()
     corrected, reused, computed = [], 0, 0
-    for key in keys:
-        target = correct_entry(Path(cache), key, statistics["digest"])
-        if target.is_file():
-            reused += 1
-        else:
+
+    def documents() -> Iterator[Document]:
+        nonlocal context, reused, computed
+        for key in keys:
+            target = correct_entry(Path(cache), key, statistics["digest"])
+            corrected.append(str(target))
+            if target.is_file():
+                reused += 1
+                yield read_document(target)
+                continue
             if context is None:
                 lexicon = shared_statistics(statistics["lexicon"], statistics["digest"])
-                context = Context(load_rules(rules_folder), lexicon)
+                context = Context(rules, lexicon)
                 prime_stages(context, answers)
             document = read_document(repair_entry(Path(cache), key)[1])
             computed += len(document.text.encode("utf-8"))
-            write_document(target, run_stages(document, context.rules.correct, context, seconds))
-        corrected.append(str(target))
+            write_document(target, run_stages(document, rules.correct, context, seconds))
+            yield document
+
+    write_chunk(Path(chunk), documents(), [*rules.repair, *rules.correct])
     return {
         "shard": number,
+        "chunk": chunk,
         "corrected": corrected,
         "reused": reused,
         "computed_bytes": computed,
@@ -206,12 +216,12 @@ def shared_statistics(path: str, digest: str) -> CorpusStatistics:
 
 @task(name="publish-release")
 def publish_release(
-    plan: RunPlan, entries: list[dict[str, Any]], corrected: list[str], lexicon: str
+    plan: RunPlan, entries: list[dict[str, Any]], chunks: list[str], lexicon: str
 ) -> str:
     """Write the release beside output/ and rename it into place; returns its version."""
     encodings = {e["path"]: e["input"] for e in entries if e["input"]}
     skipped = [{"path": e["path"], "reason": e["skipped"]} for e in entries if e["skipped"]]
-    return write_release(plan, encodings, skipped, [Path(p) for p in corrected], Path(lexicon))
+    return write_release(plan, encodings, skipped, [Path(p) for p in chunks], Path(lexicon))
 
 
 # --- flows ------------------------------------------------------------------------------------
@@ -315,12 +325,16 @@ def process_shards(plan: RunPlan, partitions: int = 1) -> dict[str, Any]:
         answers = decide(statistics, plan.rules, partitions, work)
     futures = {}
     for shard, keys in zip(plan.shards, shard_keys, strict=True):
-        future = correct_shard.submit(keys, statistics, plan.rules, cache, shard.number, answers)
+        chunk = str(Path(work) / "chunks" / f"{shard.number:05d}")
+        future = correct_shard.submit(
+            keys, statistics, plan.rules, cache, shard.number, answers, chunk
+        )
         futures[future] = shard.size
     corrected = _by_shard(futures, Progress("correct", len(plan.shards), size))
     return {
         "entries": entries,
         "corrected": [path for c in corrected for path in c["corrected"]],
+        "chunks": [c["chunk"] for c in corrected],
         "lexicon": statistics["lexicon"],
         "flow_run": flow_run.get_id(),
         "tasks": 2 * len(plan.shards) + 1 + len(answers),  # repair, statistics, decide, correct
@@ -414,7 +428,7 @@ def clean_corpus(
         # size is not known here: two, or --workers)
         partitions = max(workers, 2) if dask_address else workers
         shards = process_shards.with_options(task_runner=runner)(plan, partitions)
-        version = publish_release(plan, shards["entries"], shards["corrected"], shards["lexicon"])
+        version = publish_release(plan, shards["entries"], shards["chunks"], shards["lexicon"])
         used = [Path(e[name]) for e in shards["entries"] for name in ("meta", "document")]
         prune_cache(cache_folder(output), used + [Path(p) for p in shards["corrected"]])
         # repair and correct per shard, statistics, publish: all must be on record

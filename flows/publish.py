@@ -1,8 +1,8 @@
 """Writing a release: documents, text files, change log, review queue, manifest and report.
 
-The corrected documents (one cache file each) are streamed into a temporary folder in corpus
-order (so the output does not depend on which worker finished first), then the folder is
-renamed into place.
+Each correct-shard task writes its shard's part of the release (write_chunk); publishing joins
+the parts into a temporary folder in corpus order (so the output does not depend on which
+worker finished first), then the folder is renamed into place.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows.cache import read_document
 from flows.document import Document
 from flows.kazakh.language import paragraph_languages
 from flows.release import (
@@ -37,7 +37,7 @@ def write_release(
     plan: RunPlan,
     encodings: dict[str, dict[str, Any]],
     skipped: list[dict[str, str]],
-    corrected: list[Path],
+    chunks: list[Path],
     lexicon: Path,
 ) -> str:
     output = Path(plan.output)
@@ -46,7 +46,7 @@ def write_release(
     folder = new_release_folder(output, plan.fingerprint)
     try:
         stages = plan.parameters["repair"] + plan.parameters["correct"]
-        totals, stage_counts, top = write_documents(folder, corrected, stages)
+        totals, stage_counts, top = write_documents(folder, chunks, stages)
         shutil.copyfile(lexicon, folder / LEXICON)
         manifest = build_manifest(plan, encodings, skipped, stage_counts, totals)
 
@@ -61,25 +61,31 @@ def write_release(
         raise
 
 
-def write_documents(
-    folder: Path, corrected: list[Path], stages: list[str]
-) -> tuple[dict[str, int], dict[str, dict[str, int]], list[dict[str, Any]]]:
-    """Stream every document into the release files; return totals, per-stage counts and the
-    most frequent edits."""
-    (folder / "text").mkdir()
-    totals = Counter(
+CHUNK_FILES = ("documents.jsonl", "changes.jsonl", "review.jsonl")
+CHUNK_SUMMARY = "summary.json"
+
+
+def empty_totals() -> Counter[str]:
+    return Counter(
         documents=0, paragraphs=0, sentences=0, characters=0, words=0, edits=0, suggestions=0
     )
+
+
+def write_chunk(folder: Path, documents: Iterable[Document], stages: list[str]) -> None:
+    """One shard's part of the release, written by the shard's task (in parallel with the
+    others): its lines of documents.jsonl, changes.jsonl and review.jsonl, its text files,
+    and its counts. Publishing then only joins the parts in corpus order."""
+    (folder / "text").mkdir(parents=True)
+    totals = empty_totals()
     stage_counts: dict[str, Counter[str]] = {stage: Counter() for stage in stages}
     corrections: Counter[tuple[str, str, str, str]] = Counter()
     with (
-        (folder / "documents.jsonl").open("w", encoding="utf-8", newline="\n") as documents,
+        (folder / "documents.jsonl").open("w", encoding="utf-8", newline="\n") as rows,
         (folder / "changes.jsonl").open("w", encoding="utf-8", newline="\n") as changes,
         (folder / "review.jsonl").open("w", encoding="utf-8", newline="\n") as review,
     ):
-        for path in corrected:
-            document = read_document(path)
-            documents.write(_json_line(release_row(document)))
+        for document in documents:
+            rows.write(_json_line(release_row(document)))
             (folder / "text" / f"{document.id}.txt").write_text(
                 document.text + "\n", encoding="utf-8", newline="\n"
             )
@@ -89,6 +95,39 @@ def write_documents(
                 stage_counts.setdefault(stage, Counter()).update(counts)
             corrections.update((e.stage, e.rule, e.before, e.after) for e in document.edits)
             _add_totals(totals, document)
+    summary = {
+        "totals": totals,
+        "stages": stage_counts,
+        "corrections": [[*key, n] for key, n in corrections.items()],
+    }
+    (folder / CHUNK_SUMMARY).write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+
+
+def write_documents(
+    folder: Path, chunks: list[Path], stages: list[str]
+) -> tuple[dict[str, int], dict[str, dict[str, int]], list[dict[str, Any]]]:
+    """Join the shards' parts into the release files, in corpus order; return totals,
+    per-stage counts and the most frequent edits."""
+    (folder / "text").mkdir()
+    totals = empty_totals()
+    stage_counts: dict[str, Counter[str]] = {stage: Counter() for stage in stages}
+    corrections: Counter[tuple[str, str, str, str]] = Counter()
+    outputs = {name: (folder / name).open("wb") for name in CHUNK_FILES}
+    try:
+        for chunk in chunks:
+            for name, out in outputs.items():
+                with (chunk / name).open("rb") as part:
+                    shutil.copyfileobj(part, out)
+            for text in (chunk / "text").iterdir():
+                text.replace(folder / "text" / text.name)
+            summary = json.loads((chunk / CHUNK_SUMMARY).read_text(encoding="utf-8"))
+            totals.update(summary["totals"])
+            for stage, counts in summary["stages"].items():
+                stage_counts.setdefault(stage, Counter()).update(counts)
+            corrections.update({tuple(row[:4]): row[4] for row in summary["corrections"]})
+    finally:
+        for out in outputs.values():
+            out.close()
     top = [
         {"stage": s, "rule": r, "before": b, "after": a, "count": n}
         for (s, r, b, a), n in sorted(corrections.items(), key=lambda kv: (-kv[1], kv[0]))[
