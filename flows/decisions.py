@@ -61,7 +61,8 @@ def answer_ocr(form: str, lower: str, corrector: Any, answers: WordAnswers) -> N
     """As the OCR stage's loop asks: the form is quiet when it has no edit and no glued
     split, whatever the document; otherwise the answers it needed are kept."""
     edit = correct_word(form, 0, corrector, 1.0)
-    if edit is None and split_glued(form, 0, corrector) is None:
+    glued = split_glued(form, 0, corrector)  # asked where the edit is not sure, too
+    if edit is None and glued is None:
         answers.quiet.add(form)
         return
     for memo, key, kept in (
