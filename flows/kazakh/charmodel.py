@@ -49,10 +49,14 @@ class CharModel:
 
     def score(self, text: str) -> float:
         """Log-probability of the text's letters and symbols (higher: more plausible)."""
+        # ё is written е in the hunspell lists; score it as е.
+        lowered = text.lower().replace("ё", "е")
+        if len(lowered) != len(text):  # a capital whose small form is two characters (İ)
+            lowered = "".join(c if len(c.lower()) > 1 else c.lower() for c in text)
+            lowered = lowered.replace("ё", "е")
         total, previous, was_lower = 0.0, "", False
         pairs, unigrams = self.pairs, self.unigrams
-        # ё is written е in the hunspell lists; score it as е.
-        for original, ch in zip(text, text.lower().replace("ё", "е"), strict=True):
+        for original, ch in zip(text, lowered, strict=True):
             if ch in unigrams:
                 if previous:
                     total += pairs.get(previous + ch, self.unseen)
