@@ -344,6 +344,7 @@ def process_shards(plan: RunPlan, partitions: int = 1) -> dict[str, Any]:
 
 def decide(statistics: dict[str, Any], rules: str, partitions: int, work: str) -> list[str]:
     started = time.perf_counter()
+    log.info("word types: deciding %d forms in %d partitions", statistics["forms"], partitions)
     futures = [
         decide_word_types.submit(statistics, rules, k, partitions, work) for k in range(partitions)
     ]
