@@ -23,7 +23,6 @@ from typing import Any
 from flows.stages import Context
 from flows.stages.ocr import TOKEN, correct_word, corrector_for, split_glued
 from flows.stages.spelling import finder_for
-from flows.statistics import read_counts
 
 
 @dataclass
@@ -65,24 +64,22 @@ def answer_ocr(form: str, lower: str, corrector: Any, answers: WordAnswers) -> N
     if edit is None and glued is None:
         answers.quiet.add(form)
         return
-    for memo, key, kept in (
+    for memo, key, table in (
         (corrector.lexicon.lookup, form, answers.lookups),
         (corrector.decide, lower, answers.decisions),
         (corrector.glued_parts, form, answers.glued),
     ):
         if key in memo:
-            kept[key] = memo[key]
+            table[key] = memo[key]
 
 
-def decide_partition(
-    lexicon: Path, context: Context, partition: int, partitions: int, target: Path
-) -> Path:
-    """Decide the word types of one partition of the corpus lexicon; pickle the answers."""
-    forms = (f for f in read_counts(lexicon) if partition_of(f, partitions) == partition)
+def decide_partition(context: Context, partition: int, partitions: int, target: Path) -> Path:
+    """Decide the word types of one partition of the corpus statistics; pickle the answers."""
+    counts = context.statistics.counts
+    forms = (f for f in counts if partition_of(f, partitions) == partition)
     answers = answer_word_types(forms, context)
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
-    partial.replace(target)
+    # the run's own work folder, read only after this task returned: no rename needed
+    target.write_bytes(pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
     return target
 
 

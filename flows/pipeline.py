@@ -110,12 +110,13 @@ def repair_input(
 ) -> dict[str, Any]:
     """Decode one file and repair it; the document goes to `document_path`, the rest (how it
     was decoded, or why it was skipped, and its word counts) is returned."""
+    pinned = pinned_encoding(item.path, pins)
     try:
-        pinned = item.encoding or pinned_encoding(item.path, pins)
-        decoded = decode_bytes(item.read_bytes(Path(corpus)), rules.encodings, pinned)
+        encoding = pinned or item.encoding
+        decoded = decode_bytes(item.read_bytes(Path(corpus)), rules.encodings, encoding)
     except (SkippedInput, OSError) as reason:
         return {"skipped": str(reason)}
-    if item.encoding and not pinned_encoding(item.path, pins):
+    if item.encoding and not pinned:
         decoded = replace(decoded, method="first part")  # detected there, for every part
     document = Document(item.document, item.path, decoded.text, decoded.encoding)
     run_stages(document, rules.repair, Context(rules), seconds)
@@ -146,11 +147,10 @@ def decide_word_types(
 ) -> str:
     """One partition of the corpus' word types decided for the correct stages (see
     flows/decisions.py); returns the file of answers."""
-    lexicon = shared_statistics(statistics["lexicon"], statistics["digest"])
-    context = Context(load_rules(rules_folder), lexicon)
+    corpus_statistics = shared_statistics(statistics["lexicon"], statistics["digest"])
+    context = Context(load_rules(rules_folder), corpus_statistics)
     target = Path(work) / f"answers-{partition + 1}-of-{partitions}.pickle"
-    lexicon_path = Path(statistics["lexicon"])
-    return str(decide_partition(lexicon_path, context, partition, partitions, target))
+    return str(decide_partition(context, partition, partitions, target))
 
 
 @task(name="correct-shard")
@@ -181,8 +181,8 @@ def correct_shard(
                 yield read_document(target)
                 continue
             if context is None:
-                lexicon = shared_statistics(statistics["lexicon"], statistics["digest"])
-                context = Context(rules, lexicon)
+                corpus_statistics = shared_statistics(statistics["lexicon"], statistics["digest"])
+                context = Context(rules, corpus_statistics)
                 prime_stages(context, answers)
             document = read_document(repair_entry(Path(cache), key)[1])
             computed += len(document.text.encode("utf-8"))

@@ -90,6 +90,9 @@ def split_large_inputs(
     taken = {item.document for item in inputs}
     result: list[Input] = []
     for item in inputs:
+        if item.size <= part_bytes:
+            result.append(item)
+            continue
         cuts = paragraph_cuts(corpus / item.path, item.size, part_bytes)
         encoding = parts_encoding(item, corpus, cuts, rules, pins) if len(cuts) > 2 else None
         if encoding is None:

@@ -85,7 +85,8 @@ def write_chunk(folder: Path, documents: Iterable[Document], stages: list[str]) 
         (folder / "review.jsonl").open("w", encoding="utf-8", newline="\n") as review,
     ):
         for document in documents:
-            rows.write(_json_line(release_row(document)))
+            paragraphs = document.paragraphs  # split once: the row and the totals use them
+            rows.write(_json_line(release_row(document, paragraphs)))
             (folder / "text" / f"{document.id}.txt").write_text(
                 document.text + "\n", encoding="utf-8", newline="\n"
             )
@@ -94,7 +95,7 @@ def write_chunk(folder: Path, documents: Iterable[Document], stages: list[str]) 
             for stage, counts in document.counts.items():
                 stage_counts.setdefault(stage, Counter()).update(counts)
             corrections.update((e.stage, e.rule, e.before, e.after) for e in document.edits)
-            _add_totals(totals, document)
+            _add_totals(totals, document, paragraphs)
     summary = {
         "totals": totals,
         "stages": stage_counts,
@@ -138,9 +139,8 @@ def write_documents(
     return dict(totals), counts, top
 
 
-def release_row(document: Document) -> dict[str, Any]:
+def release_row(document: Document, paragraphs: list[list[str]]) -> dict[str, Any]:
     """One line of documents.jsonl (its schema is documented in the README)."""
-    paragraphs = document.paragraphs
     return {
         "id": document.id,
         "source": document.source,
@@ -151,8 +151,7 @@ def release_row(document: Document) -> dict[str, Any]:
     }
 
 
-def _add_totals(totals: Counter[str], document: Document) -> None:
-    paragraphs = document.paragraphs
+def _add_totals(totals: Counter[str], document: Document, paragraphs: list[list[str]]) -> None:
     totals["documents"] += 1
     totals["paragraphs"] += len(paragraphs)
     totals["sentences"] += sum(len(p) for p in paragraphs)
