@@ -26,6 +26,7 @@ from pathlib import Path
 from flows.ingest import SkippedInput, SourcesError, decode_bytes
 from flows.release import (
     LEXICON,
+    Release,
     find_release,
     latest_version,
     open_release,
@@ -71,14 +72,16 @@ def setup_logging(verbose: bool) -> None:
 def command_run(args: argparse.Namespace) -> int:
     from flows.plan import plan_run
     from flows.prefect_env import configure_prefect
+    from flows.safety import tidy_output
 
     check_run_options(args)
     # Planning first fails fast on a broken rules file or a missing corpus, and answers
     # "up to date" without starting Prefect.
     plan = plan_run(args.corpus, args.output, args.rules, args.shard_mb)
     if existing := find_release(Path(args.output), plan.fingerprint):
+        tidy_output(Path(args.output))  # what a killed run left, LATEST included
         print(f"up to date: {existing} ({Path(args.output) / existing}); nothing published")
-        return 0
+        return run_status(open_release(args.output, existing))
     configure_prefect()
     from flows.pipeline import run_pipeline
 
@@ -90,13 +93,22 @@ def command_run(args: argparse.Namespace) -> int:
     release = open_release(args.output, result["release"])
     if result["status"] == "up-to-date":
         print(f"up to date: {release.version} ({release.path}); nothing published")
-        return 0
+        return run_status(release)
     print(f"published {release.version} in {seconds:.1f} s: {release.path}")
     print(release_summary(release.manifest))
     print(reuse_summary(result["run"]))
     if args.timings:
         Path(args.timings).write_text(json.dumps({**result["run"], "wall_seconds": seconds}))
-    return 0
+    return run_status(release)
+
+
+SKIPPED_STATUS = 3  # the release is published, but without some files (see its report.md)
+
+
+def run_status(release: Release) -> int:
+    """0 when the release holds every file of the corpus; SKIPPED_STATUS when some were
+    skipped, so that a scheduler or script notices without reading the report."""
+    return SKIPPED_STATUS if release.manifest["skipped"] else 0
 
 
 def reuse_summary(run: dict) -> str:

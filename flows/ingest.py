@@ -12,9 +12,11 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import hashlib
+import os
 import re
+import stat
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flows.kazakh.charmodel import kazakh_model
@@ -32,7 +34,35 @@ SIXTEEN_BIT = ("utf-16", "utf-32")
 # A NUL-bearing file is text only if a 16-bit reading scores at least this per character;
 # binary data read as UTF-16 is CJK-looking noise at about the foreign-letter cost.
 TEXT_FLOOR = -4.5
+# Stray NUL bytes in a text: at most this share of its bytes, and the rest must read as text
+# (random bytes score about -4.2 per character, Kazakh or Russian text -2 to -3).
+NUL_SHARE = 0.1
+TEXT_WITH_NULS_FLOOR = -3.5
+_EXTRACT = "extract its text first (for example with pdftotext) and put the text file in the corpus"
+_SAVE = "save it as plain text (UTF-8) and put that in the corpus"
+BINARY_SIGNATURES = (
+    (b"%PDF-", f"a PDF document: {_EXTRACT}"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image: run OCR on it first"),
+    (b"\xff\xd8\xff", "a JPEG image: run OCR on it first"),
+    (b"GIF87a", "a GIF image: run OCR on it first"),
+    (b"GIF89a", "a GIF image: run OCR on it first"),
+    (b"II*\0", "a TIFF image: run OCR on it first"),
+    (b"MM\0*", "a TIFF image: run OCR on it first"),
+    (b"PK\x03\x04", f"a ZIP archive, or a .docx/.odt/.epub (ZIP inside): unpack it or {_SAVE}"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", f"a Word 97-2003 or other OLE document: {_SAVE}"),
+    (b"{\\rtf", f"an RTF document: {_SAVE}"),
+    (b"\x1f\x8b", "a gzip archive: unpack it"),
+    (b"\xfd7zXZ\0", "an xz archive: unpack it"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive: unpack it"),
+    (b"Rar!\x1a\x07", "a RAR archive: unpack it"),
+    (b"\x7fELF", "a program (ELF): not text"),
+    (b"SQLite format 3\0", "an SQLite database: export its text first"),
+)
 UNSAFE_ID_CHARACTERS = re.compile(r"[^\w.-]+")
+# A document id names files of the release (text/ID.txt, with part and duplicate suffixes):
+# well under the 255 bytes a file name may have.
+MAX_ID_BYTES = 160
 
 
 class SourcesError(ValueError):
@@ -53,9 +83,16 @@ class Input:
     sha256: str  # of the whole file
     part: tuple[int, int] | None = None  # a large file's part: its bytes [start, end)
     encoding: str | None = None  # decided on a split file's first part, for all its parts
+    raw: str | None = None  # the path's bytes in hex, when they are not UTF-8 (`path` shows \\xNN)
+
+    def location(self, corpus: Path) -> Path | bytes:
+        """Where the file is, to open it."""
+        if self.raw is None:
+            return corpus / self.path
+        return os.path.join(os.fsencode(corpus), bytes.fromhex(self.raw))
 
     def read_bytes(self, corpus: Path) -> bytes:
-        with (corpus / self.path).open("rb") as data:
+        with open(self.location(corpus), "rb") as data:
             if self.part is None:
                 return data.read()
             start, end = self.part
@@ -67,45 +104,142 @@ class Input:
 class Decoded:
     text: str
     encoding: str
-    method: str  # how the encoding was decided: "pinned", "bom", "ascii", "model"
+    # how the encoding was decided: "pinned", "bom", "ascii", "model", "first part" (of a
+    # split file) or "mixed" (lines in two encodings: UTF-8 and `encoding`, each read in its own)
+    method: str
     score: float | None = None  # character-model score per character of the sample
     runner_up: str | None = None  # the next most plausible encoding, if any
     runner_up_score: float | None = None
+    note: str | None = None  # what else the user should know: stray NUL bytes, mixed lines
 
     def describe(self) -> dict[str, object]:
         """What the manifest records of the decision."""
-        return {
+        described = {
             "encoding": self.encoding,
             "method": self.method,
             "score": self.score,
             "runner_up": self.runner_up,
             "runner_up_score": self.runner_up_score,
         }
+        return described | ({"note": self.note} if self.note else {})
 
 
-def discover_inputs(corpus: Path) -> list[Input]:
-    """Every regular, non-hidden file below `corpus`, in path order, with a unique id."""
+def discover_inputs(corpus: Path) -> tuple[list[Input], list[dict[str, str]]]:
+    """Every regular, non-hidden file below `corpus`, in path order, with a unique id; and
+    what was found but cannot be read, each with the reason the user sees (`skipped`).
+
+    Symbolic links are read when they lead to a file inside the corpus folder and skipped
+    when they lead outside it (a corpus must not pull in other files of the machine), nowhere,
+    or to a folder (a folder inside is read where it is; following links could loop)."""
     if not corpus.is_dir():
         raise FileNotFoundError(f"corpus folder {corpus} does not exist; pass --corpus DIR")
-    paths = sorted(
-        p
-        for p in corpus.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
-    )
+    root = corpus.resolve()
+    found: list[tuple[tuple[str, ...], bytes]] = []
+    skipped: list[dict[str, str]] = []
+
+    base = os.fsencode(corpus)
+
+    def unreadable_folder(error: OSError) -> None:
+        name = os.fsencode(error.filename or "")
+        skipped.append(skip(name, base, f"folder cannot be listed: {error.strerror}"))
+
+    for folder, folders, files in os.walk(base, onerror=unreadable_folder):
+        folders[:] = [name for name in folders if not name.startswith(b".")]
+        for name in list(folders):
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                folders.remove(name)  # os.walk does not follow it; say so
+                skipped.append(skip(path, base, symlink_problem(path, root, folder=True)))
+        for name in files:
+            if name.startswith(b"."):
+                continue
+            path = os.path.join(folder, name)
+            if problem := file_problem(path, root):
+                skipped.append(skip(path, base, problem))
+            else:
+                relative = os.path.relpath(path, base)
+                found.append((tuple(display_path(relative).split("/")), relative))
     inputs, taken = [], set()
-    for path in paths:
-        relative = path.relative_to(corpus).as_posix()
-        document = unique_id(document_id(relative), taken)
+    for parts, relative in sorted(found):
+        path = "/".join(parts)
+        document = unique_id(document_id(path), taken)
         taken.add(document)
-        inputs.append(Input(relative, document, path.stat().st_size, sha256_file(path)))
-    return inputs
+        raw = None if is_utf8(relative) else relative.hex()
+        location = os.path.join(base, relative)
+        try:
+            item = Input(path, document, os.stat(location).st_size, sha256_file(location), raw=raw)
+        except OSError as error:
+            skipped.append({"path": path, "reason": f"cannot be read: {error.strerror}"})
+            taken.discard(document)
+            continue
+        inputs.append(item)
+    return inputs, sorted(skipped, key=lambda s: s["path"].split("/"))
+
+
+def file_problem(path: bytes, root: Path) -> str | None:
+    """Why the file at `path` is not read as a document, or None when it is."""
+    if os.path.islink(path) and (problem := symlink_problem(path, root, folder=False)):
+        return problem
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return f"cannot be read: {error.strerror}"
+    if not stat.S_ISREG(mode):
+        return f"not a regular file ({SPECIAL_FILES.get(stat.S_IFMT(mode), 'special file')})"
+    if not os.access(path, os.R_OK):
+        return "cannot be read: permission denied"
+    return None
+
+
+def symlink_problem(path: bytes, root: Path, folder: bool) -> str | None:
+    try:
+        target = Path(os.fsdecode(path)).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "broken symbolic link (its target does not exist, or the links loop)"
+    if not target.is_relative_to(root):
+        return "symbolic link to a place outside the corpus folder: not read"
+    if folder:
+        return "symbolic link to a folder: not followed (its files are read where they are)"
+    return None
+
+
+SPECIAL_FILES = {
+    stat.S_IFIFO: "named pipe",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+    stat.S_IFDIR: "folder",
+}
+
+
+def skip(path: bytes, base: bytes, reason: str) -> dict[str, str]:
+    return {"path": display_path(os.path.relpath(path, base)), "reason": reason}
+
+
+def is_utf8(name: bytes) -> bool:
+    try:
+        name.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def display_path(relative: bytes) -> str:
+    """A path as the release names it: valid UTF-8 always (JSON, reports, Prefect's API);
+    bytes of a name that is not UTF-8 (written on an old Windows machine) become \\xNN."""
+    return relative.decode("utf-8", "backslashreplace").replace(os.sep, "/")
 
 
 def document_id(relative: str) -> str:
-    """A file-name-safe id from the path: folders joined by "--", the extension dropped."""
+    """A file-name-safe id from the path: folders joined by "--", the extension dropped; an
+    id too long for a file name is cut and ends in a digest of the whole path."""
     stem = relative.rsplit(".", 1)[0] if "." in relative.rsplit("/", 1)[-1] else relative
     parts = [UNSAFE_ID_CHARACTERS.sub("_", part).strip("._") or "_" for part in stem.split("/")]
-    return "--".join(parts)
+    document = "--".join(parts)
+    if len(document.encode()) > MAX_ID_BYTES:
+        cut = document.encode()[: MAX_ID_BYTES - 17].decode("utf-8", "ignore")
+        document = f"{cut}_{hashlib.sha256(relative.encode()).hexdigest()[:16]}"
+    return document
 
 
 def unique_id(candidate: str, taken: set[str]) -> str:
@@ -116,9 +250,9 @@ def unique_id(candidate: str, taken: set[str]) -> str:
     return unique
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path | bytes) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as data:
+    with open(path, "rb") as data:
         for block in iter(lambda: data.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -128,6 +262,8 @@ def decode_bytes(
     data: bytes, candidates: tuple[str, ...] = ("utf-8",), pinned: str | None = None
 ) -> Decoded:
     """Bytes to text, or SkippedInput with the reason the user sees."""
+    if kind := binary_format(data):
+        raise SkippedInput(f"binary file ({kind})")
     if pinned:
         try:
             return Decoded(data.decode(pinned), codecs.lookup(pinned).name, "pinned")
@@ -150,6 +286,8 @@ def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
     """The candidate whose reading of the bytes the character model finds most plausible."""
     sixteen_bit = b"\0" in data  # NUL bytes: UTF-16/32 text, or binary
     model = kazakh_model()
+    if not sixteen_bit and "utf-8" in candidates and (mixed := decode_mixed(data, candidates)):
+        return mixed
     sample = data[:SAMPLE_BYTES]
     scored = []
     for order, encoding in enumerate(candidates):
@@ -187,8 +325,59 @@ def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
             round(runner_up[3], 3) if runner_up else None,
         )
     if sixteen_bit:
-        raise SkippedInput("binary file (NUL bytes, and no UTF-16/32 reading looks like text)")
+        return text_with_nul_bytes(data, candidates)
     raise SkippedInput(f"not valid in any candidate encoding ({', '.join(candidates)})")
+
+
+def text_with_nul_bytes(data: bytes, candidates: tuple[str, ...]) -> Decoded:
+    """A text with stray NUL bytes (padding left by a crashed editor or copy): read as if they
+    were not there, and kept, for the characters stage to remove and count. Binary data with
+    NULs reads as noise and is skipped."""
+    nul_bytes = data.count(0)
+    stripped = data.replace(b"\0", b"")
+    if nul_bytes <= NUL_SHARE * len(data) and stripped.strip():
+        decoded = decode_bytes(stripped, candidates)
+        if decoded.score is None or decoded.score >= TEXT_WITH_NULS_FLOOR:
+            text = data.decode(decoded.encoding.split("+")[-1], "replace")
+            note = f"{nul_bytes:,} NUL bytes in the text (removed by the characters stage)"
+            return replace(decoded, text=text, note=note)
+    raise SkippedInput("binary file (NUL bytes, and no reading of it looks like text)")
+
+
+def decode_mixed(data: bytes, candidates: tuple[str, ...]) -> Decoded | None:
+    """A file pasted together from UTF-8 lines and lines in a code page, or None when it is
+    not one: the code page is detected on the lines that are not UTF-8, and each line that
+    is valid UTF-8 is read as UTF-8 when that reading is the more plausible one."""
+    lines = data.split(b"\n")
+    utf8 = [not line.isascii() and is_utf8(line) for line in lines]
+    if not any(utf8) or all(u or line.isascii() for u, line in zip(utf8, lines, strict=True)):
+        return None  # no UTF-8 letters, or the whole file is UTF-8
+    rest = b"\n".join(line for u, line in zip(utf8, lines, strict=True) if not u)
+    code_page = detect_encoding(rest, tuple(c for c in candidates if c != "utf-8"))
+    model = kazakh_model()
+    texts, chosen = [], 0
+    for is_utf8_line, line in zip(utf8, lines, strict=True):
+        text = line.decode(code_page.encoding)
+        if is_utf8_line and model.score(multi := line.decode("utf-8")) > model.score(text):
+            text, chosen = multi, chosen + 1
+        texts.append(text)
+    if not chosen:
+        return None
+    note = f"lines in two encodings: {chosen:,} read as UTF-8, the others as {code_page.encoding}"
+    encoding = f"utf-8+{code_page.encoding}"
+    return replace(code_page, text="\n".join(texts), encoding=encoding, method="mixed", note=note)
+
+
+def binary_format(data: bytes) -> str | None:
+    """The kind of a binary file, told by its first bytes, with what to do about it."""
+    for signature, kind in BINARY_SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    if data.startswith(b"MZ") and b"\0" in data[:64]:
+        return "a Windows program: not text"
+    if data.startswith(b"BZh") and data[3:4].isdigit() and data[4:10] == b"1AY&SY":
+        return "a bzip2 archive: unpack it"
+    return None
 
 
 def _decode_sample(sample: bytes, encoding: str, complete: bool) -> str | None:

@@ -45,6 +45,7 @@ from flows.cache import (
     write_meta,
 )
 from flows.clean import run_stages
+from flows.crash import crash_point
 from flows.decisions import decide_partition, prime_stages
 from flows.document import Document
 from flows.ingest import Input, SkippedInput, decode_bytes, pinned_encoding, sha256_file
@@ -53,6 +54,7 @@ from flows.progress import Progress
 from flows.publish import write_chunk, write_release
 from flows.release import find_release
 from flows.rules import Rules, load_rules
+from flows.safety import output_lock, remove_leftovers
 from flows.stages import Context
 from flows.statistics import (
     CorpusStatistics,
@@ -87,6 +89,7 @@ def repair_shard(
             rules = rules or load_rules(rules_folder)
             meta = repair_input(item, corpus, rules, pins, document_path, seconds)
             write_meta(meta_path, meta)
+            crash_point("repair")
             computed += item.size
         files = {"meta": str(meta_path), "document": str(document_path)}
         entries.append({"path": item.path, "key": key, **files, **_summary(meta)})
@@ -133,6 +136,7 @@ def build_statistics(metas: list[str], work: str) -> dict[str, Any]:
     lexicon = Path(work) / "lexicon.tsv"
     counts = merge_counts(meta.get("counts", {}) for meta in map(read_meta, map(Path, metas)))
     write_counts(lexicon, counts)
+    crash_point("statistics")
     return {
         "lexicon": str(lexicon),
         "digest": sha256_file(lexicon),
@@ -187,6 +191,7 @@ def correct_shard(
             document = read_document(repair_entry(Path(cache), key)[1])
             computed += len(document.text.encode("utf-8"))
             write_document(target, run_stages(document, rules.correct, context, seconds))
+            crash_point("correct")
             yield document
 
     write_chunk(Path(chunk), documents(), [*rules.repair, *rules.correct])
@@ -221,6 +226,7 @@ def publish_release(
     """Write the release beside output/ and rename it into place; returns its version."""
     encodings = {e["path"]: e["input"] for e in entries if e["input"]}
     skipped = [{"path": e["path"], "reason": e["skipped"]} for e in entries if e["skipped"]]
+    skipped = sorted([*plan.skipped, *skipped], key=lambda s: s["path"].split("/"))
     return write_release(plan, encodings, skipped, [Path(p) for p in chunks], Path(lexicon))
 
 
@@ -406,18 +412,30 @@ def clean_corpus(
     files = len({i.path for i in plan.inputs})
     parts = sum(1 for i in plan.inputs if i.part)
     log.info(
-        "%d files (%.1f MB)%s in %d shard(s); fingerprint %s",
+        "%d files (%.1f MB)%s%s in %d shard(s); fingerprint %s",
         files,
         size / 1e6,
         f", {parts} parts of large files" if parts else "",
+        f", {len(plan.skipped)} not read (see the release's report.md)" if plan.skipped else "",
         len(plan.shards),
         plan.fingerprint[:12],
     )
-    if existing := find_release(Path(output), plan.fingerprint):
-        log.info("up to date: %s", existing)
-        return {"status": "up-to-date", "release": existing, "output": output}
-    if plan.work.exists():
-        shutil.rmtree(plan.work)  # left by an interrupted run of the same plan
+    with output_lock(Path(output), wait=True):
+        remove_leftovers(Path(output))
+        if existing := find_release(Path(output), plan.fingerprint):
+            log.info("up to date: %s", existing)
+            return {"status": "up-to-date", "release": existing, "output": output}
+        version, shards = process_and_publish(plan, workers, dask_address)
+    summary = {**shards["summary"], "seconds": round(time.perf_counter() - started, 3)}
+    log.info("published %s", version)
+    publish_summary_artifact(version, summary)
+    return {"status": "published", "release": version, "output": output, "run": summary}
+
+
+def process_and_publish(
+    plan: RunPlan, workers: int, dask_address: str | None
+) -> tuple[str, dict[str, Any]]:
+    """Both passes over the shards, then the release published (the run lock held)."""
     plan.work.mkdir(parents=True)
     if dask_address:
         log.info("shard tasks run on the Dask cluster at %s", dask_address)
@@ -430,16 +448,14 @@ def clean_corpus(
         partitions = max(workers, 2) if dask_address else workers
         shards = process_shards.with_options(task_runner=runner)(plan, partitions)
         version = publish_release(plan, shards["entries"], shards["chunks"], shards["lexicon"])
+        crash_point("prune")
         used = [Path(e[name]) for e in shards["entries"] for name in ("meta", "document")]
-        prune_cache(cache_folder(output), used + [Path(p) for p in shards["corrected"]])
+        prune_cache(cache_folder(plan.output), used + [Path(p) for p in shards["corrected"]])
         # repair and correct per shard, statistics, publish: all must be on record
         wait_for_task_records([shards["flow_run"], flow_run.get_id()], shards["tasks"] + 1)
     finally:
         shutil.rmtree(plan.work, ignore_errors=True)
-    summary = {**shards["summary"], "seconds": round(time.perf_counter() - started, 3)}
-    log.info("published %s", version)
-    publish_summary_artifact(version, summary)
-    return {"status": "published", "release": version, "output": output, "run": summary}
+    return version, shards
 
 
 def publish_summary_artifact(version: str, summary: dict[str, Any]) -> None:

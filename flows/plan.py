@@ -29,6 +29,7 @@ WORK_PREFIX = ".work-"
 PART_MB = 4.0  # default of [ingest] part_mb
 BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 LOOK_AHEAD = 1 << 20  # bytes searched for a paragraph break past a part's end
+UNCUT_PARTS = 4  # a file that cannot be cut is read whole up to this many parts' size
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class RunPlan:
     rules_fingerprint: str
     parameters: dict[str, Any]
     shards: tuple[Shard, ...]
+    # files found but not read (special files, links out of the corpus, unreadable): {path,
+    # reason}; files that are read and then fail to decode are skipped by the repair pass
+    skipped: tuple[dict[str, str], ...] = ()
 
     @property
     def inputs(self) -> list[Input]:
@@ -80,40 +84,57 @@ def plan_shards(inputs: list[Input], shard_bytes: int) -> tuple[Shard, ...]:
 
 def split_large_inputs(
     inputs: list[Input], corpus: Path, rules: Rules, pins: dict[str, str]
-) -> list[Input]:
+) -> tuple[list[Input], list[dict[str, str]]]:
     """Each file larger than [ingest] part_mb cut into parts of about that size at paragraph
     breaks, each part a document (`report.part001`, `report.part002`, ...): a huge file then
     neither fills a worker's memory nor waits for one worker. The cut depends on the file and
     the rules only, never on shards or workers. The file's encoding is decided on its first
-    part (or pinned) and used for all of them."""
+    part (or pinned) and used for all of them. A file that cannot be cut is read whole up to
+    UNCUT_PARTS parts' size, and skipped (returned with the reason) beyond."""
     part_bytes = int(float(rules.parameter("ingest", "part_mb", PART_MB)) * 1024 * 1024)
     taken = {item.document for item in inputs}
     result: list[Input] = []
+    skipped: list[dict[str, str]] = []
     for item in inputs:
         if item.size <= part_bytes:
             result.append(item)
             continue
-        cuts = paragraph_cuts(corpus / item.path, item.size, part_bytes)
-        encoding = parts_encoding(item, corpus, cuts, rules, pins) if len(cuts) > 2 else None
+        cuts = paragraph_cuts(item.location(corpus), item.size, part_bytes)
+        if cuts is None:
+            encoding, why = None, "no line break or space within 1 MB"
+        else:
+            encoding = parts_encoding(item, corpus, cuts, rules, pins)
+            why = "16-bit text, lines in two encodings, or a first part that does not decode"
         if encoding is None:
-            result.append(item)
+            if item.size > UNCUT_PARTS * part_bytes:
+                mb, limit = item.size / 2**20, UNCUT_PARTS * part_bytes / 2**20
+                reason = (
+                    f"{mb:,.0f} MB that cannot be cut into parts ({why}); such a file is read "
+                    f"whole only up to {limit:,.0f} MB: convert it to UTF-8 text with line breaks"
+                )
+                skipped.append({"path": item.path, "reason": reason})
+            else:
+                result.append(item)
             continue
         for number, (start, end) in enumerate(pairwise(cuts), 1):
             document = unique_id(f"{item.document}.part{number:03d}", taken)
             taken.add(document)
             size, part = end - start, (start, end)
             result.append(replace(item, document=document, size=size, part=part, encoding=encoding))
-    return result
+    return result, skipped
 
 
-def paragraph_cuts(path: Path, size: int, part_bytes: int) -> list[int]:
+def paragraph_cuts(path: Path | bytes, size: int, part_bytes: int) -> list[int] | None:
     """Byte offsets that cut the file into parts of at least `part_bytes`: just after the
-    first blank line past each part's end (a line break when no blank line comes soon)."""
+    first blank line past each part's end (a line break, or a space, when none comes soon);
+    None when a stretch of the file has none of them."""
     cuts = [0]
-    with path.open("rb") as data:
+    with open(path, "rb") as data:
         while size - cuts[-1] > part_bytes:
             cut = next_break(data, cuts[-1] + part_bytes)
-            if cut is None or cut >= size:
+            if cut is None:
+                return None
+            if cut >= size:
                 break
             cuts.append(cut)
     return [*cuts, size]
@@ -124,16 +145,18 @@ def next_break(data: BinaryIO, offset: int) -> int | None:
     window = data.read(LOOK_AHEAD)
     if blank := BLANK_LINE.search(window):
         return offset + blank.end()
-    line_end = window.find(b"\n")
-    return offset + line_end + 1 if line_end >= 0 else None
+    for separator in (b"\n", b" "):  # a text with no line breaks is cut between words
+        if (found := window.find(separator)) >= 0:
+            return offset + found + 1
+    return None if len(window) == LOOK_AHEAD else offset + len(window)
 
 
 def parts_encoding(
     item: Input, corpus: Path, cuts: list[int], rules: Rules, pins: dict[str, str]
 ) -> str | None:
     """The encoding for every part of a split file; None when the file is not to be split:
-    16-bit text (its line breaks are not the bytes cut at) or a first part that does not
-    decode (the whole file is then skipped, with the reason, as one document)."""
+    16-bit text (its line breaks are not the bytes cut at), lines in two encodings, or a
+    first part that does not decode (then skipped as one document, with the reason)."""
     first = replace(item, part=(cuts[0], cuts[1]))
     try:
         decoded = decode_bytes(
@@ -141,7 +164,9 @@ def parts_encoding(
         )
     except SkippedInput:
         return None
-    return None if decoded.encoding.startswith(SIXTEEN_BIT) else decoded.encoding
+    if decoded.encoding.startswith(SIXTEEN_BIT) or decoded.method == "mixed":
+        return None  # line breaks are not single bytes, or lines differ in encoding
+    return decoded.encoding
 
 
 def pipeline_parameters(rules: Rules, pins: dict[str, str]) -> dict[str, Any]:
@@ -158,13 +183,14 @@ def pipeline_parameters(rules: Rules, pins: dict[str, str]) -> dict[str, Any]:
 def plan_run(corpus: str, output: str, rules_folder: str, shard_mb: float) -> RunPlan:
     rules = load_rules(rules_folder)  # fails before any work when a rules file is broken
     pins = read_sources(Path(corpus))
-    files = discover_inputs(Path(corpus))
+    files, skipped = discover_inputs(Path(corpus))
     parameters = pipeline_parameters(rules, pins)
     code = code_version()
-    fingerprint = release_fingerprint(
-        [[i.path, i.sha256] for i in files], rules.fingerprint, code, parameters
-    )
-    inputs = split_large_inputs(files, Path(corpus), rules, pins)
+    # a skipped file is part of what the release says (a fixed permission is a new release)
+    listed = [[i.path, i.sha256] for i in files] + [[s["path"], s["reason"]] for s in skipped]
+    fingerprint = release_fingerprint(listed, rules.fingerprint, code, parameters)
+    inputs, too_large = split_large_inputs(files, Path(corpus), rules, pins)
+    skipped = sorted([*skipped, *too_large], key=lambda s: s["path"].split("/"))
     shard_bytes = max(1, int(shard_mb * 1024 * 1024))
     return RunPlan(
         corpus,
@@ -175,4 +201,5 @@ def plan_run(corpus: str, output: str, rules_folder: str, shard_mb: float) -> Ru
         rules.fingerprint,
         parameters,
         plan_shards(inputs, shard_bytes),
+        tuple(skipped),
     )

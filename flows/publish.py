@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flows.crash import crash_point
 from flows.document import Document
 from flows.kazakh.language import paragraph_languages
 from flows.release import (
@@ -48,12 +49,14 @@ def write_release(
         stages = plan.parameters["repair"] + plan.parameters["correct"]
         totals, stage_counts, top = write_documents(folder, chunks, stages)
         shutil.copyfile(lexicon, folder / LEXICON)
+        crash_point("publish")
         manifest = build_manifest(plan, encodings, skipped, stage_counts, totals)
 
         def finalize(target: Path, version: str) -> None:
             manifest["release"] = version
             write_json(target / MANIFEST, manifest)
             (target / "report.md").write_text(render_report(manifest, top), encoding="utf-8")
+            crash_point("rename")
 
         return publish_folder(folder, output, finalize)
     except BaseException:
@@ -174,7 +177,9 @@ def build_manifest(
 ) -> dict[str, Any]:
     inputs = []
     for item in plan.inputs:
-        decoded = encodings.get(item.path, {})
+        if item.path not in encodings:
+            continue  # read but not decoded: in `skipped`, with the reason
+        decoded = encodings[item.path]
         inputs.append(
             {
                 "path": item.path,
@@ -188,6 +193,8 @@ def build_manifest(
                 "encoding_runner_up_score": decoded.get("runner_up_score"),
             }
         )
+        if decoded.get("note"):
+            inputs[-1]["note"] = decoded["note"]
         if item.part:
             inputs[-1]["part"] = list(item.part)  # bytes [start, end) of a split file
     return {

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from flows import __version__
+from flows.crash import crash_point
 from flows.kazakh.dictionaries import resources_version
 from flows.statistics import CorpusStatistics, load_statistics
 
@@ -114,6 +115,7 @@ def publish_folder(folder: Path, output: Path, finalize: Callable[[Path, str], N
         finalize(folder, version)
         try:
             folder.rename(output / version)
+            crash_point("latest")
             break
         except OSError:
             if not (output / version).exists():

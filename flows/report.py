@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.stages import STAGES
+from flows.stages.layout import TIMED_OUT
 
 
 def render_report(manifest: dict[str, Any], top: list[dict[str, Any]]) -> str:
@@ -50,7 +51,15 @@ UNCERTAIN_MARGIN = 0.05  # score per character between the chosen encoding and t
 
 def _warnings(manifest: dict[str, Any]) -> list[str]:
     warnings = [f"- skipped `{s['path']}`: {s['reason']}" for s in manifest["skipped"]]
+    for rule, documents in manifest["stages"].get("layout", {}).items():
+        if rule.startswith(TIMED_OUT):
+            warnings.append(
+                f"- boilerplate pattern `{rule.removeprefix(TIMED_OUT)}` took too long and was "
+                f"switched off in {documents:,} document(s): rewrite it in rules/kk/boilerplate.txt"
+            )
     for i in manifest["inputs"]:
+        if i.get("note"):
+            warnings.append(f"- `{i['path']}`: {i['note']}")
         runner_up, score = i.get("encoding_runner_up"), i.get("encoding_score")
         if (
             runner_up

@@ -390,8 +390,34 @@ def read_boilerplate(path: Path) -> tuple[BoilerplateRule, ...]:
             compiled = regex.compile(pattern, regex.IGNORECASE | regex.V1)
         except regex.error as exc:
             raise RulesError(f"{path}:{number}: pattern {name!r} does not compile: {exc}") from None
+        if probe := slow_probe(compiled):
+            raise RulesError(
+                f"{path}:{number}: pattern {name!r} takes over {PROBE_SECONDS} s on the line "
+                f"{probe!r}: it backtracks without end (nested repeats such as (a+)+); rewrite it"
+            )
         rules.append(BoilerplateRule(name, kind, compiled))
     return tuple(rules)
+
+
+# Lines on which a pattern with runaway backtracking shows itself: long runs of one kind of
+# character, ending in punctuation a pattern may require and a letter that spoils the match.
+PROBES = tuple(
+    run * 32 + end
+    for run in ("а", "a", "1", " ", "аб ", "a-")
+    for end in ("", "\u2028", *(mark + "ъ" for mark in ".,!?:;)»"))
+)
+PROBE_SECONDS = 0.05  # a sane whole-line pattern needs microseconds on these
+
+
+def slow_probe(pattern: Any) -> str | None:
+    """A probe line the pattern cannot be run on in PROBE_SECONDS, or None."""
+    for probe in PROBES:
+        try:
+            pattern.fullmatch(probe, timeout=PROBE_SECONDS)
+            pattern.search(probe, timeout=PROBE_SECONDS)
+        except TimeoutError:
+            return probe
+    return None
 
 
 def read_predicates(path: Path) -> Predicates:

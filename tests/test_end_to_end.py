@@ -60,7 +60,8 @@ def test_first_run_publishes_a_complete_release(first_run):
     )
     assert (output / LATEST).read_text().strip() == "v0001"
     assert {p.name for p in (output / "v0001").iterdir()} == RELEASE_FILES
-    assert sorted(p.name for p in output.iterdir()) == [".cache", LATEST, "v0001"], "no temporary"
+    listing = sorted(p.name for p in output.iterdir())
+    assert listing == [".cache", ".lock", LATEST, "v0001"], "no temporary"
     run = result["run"]
     assert (run["files"], run["repair"]["reused"], run["correct"]["reused"]) == (4, 0, 0)
     manifest = json.loads((output / "v0001" / "manifest.json").read_text())
@@ -73,7 +74,7 @@ def test_manifest_records_inputs_rules_code_and_counts(first_run, corpus):
     assert manifest["release"] == "v0001" and len(manifest["fingerprint"]) == 64
     assert manifest["code_version"].startswith("0.") and manifest["rules_fingerprint"]
     inputs = {i["path"]: i for i in manifest["inputs"]}
-    assert set(inputs) == {"tarikh.txt", "web/abai.txt", "ескі.txt", "empty.txt"}
+    assert set(inputs) == {"tarikh.txt", "web/abai.txt", "ескі.txt"}  # skipped: not an input
     assert inputs["tarikh.txt"]["bytes"] == (corpus / "tarikh.txt").stat().st_size
     assert inputs["tarikh.txt"]["encoding"] == "utf-8"
     assert (inputs["ескі.txt"]["encoding"], inputs["ескі.txt"]["encoding_method"]) == (
@@ -166,12 +167,17 @@ def test_tazala_run_command(corpus, tmp_path):
     command = [str(tazala)] if tazala.exists() else ["python", "-m", "flows.cli"]
     args = ["run", "--corpus", str(corpus), "--output", str(tmp_path / "out")]
     first = subprocess.run(command + args, capture_output=True, text=True, timeout=300)
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 3, first.stderr  # published, but empty.txt was skipped
     assert "published v0001" in first.stdout and "3 documents" in first.stdout
+    assert "1 files skipped: see report.md" in first.stdout
     assert "repair: shard 1/1 done" in first.stderr
     assert "Traceback" not in first.stderr and "ERROR" not in first.stderr
     again = subprocess.run(command + args, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and again.stdout.startswith("up to date: v0001")
+    assert again.returncode == 3 and again.stdout.startswith("up to date: v0001")
+    (corpus / "empty.txt").unlink()
+    whole = subprocess.run(command + args, capture_output=True, text=True, timeout=300)
+    assert whole.returncode == 0 and "published v0002" in whole.stdout, whole.stderr
+    (corpus / "empty.txt").write_bytes(b"")  # the module's corpus as it was
 
 
 def test_a_run_makes_a_name_one_spelling_and_variants_lists_it(prefect_api, tmp_path):

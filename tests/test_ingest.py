@@ -52,7 +52,8 @@ def test_discover_inputs_orders_names_and_skips_hidden(tmp_path):
     (tmp_path / "a.md").write_text("үш")
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "config").write_text("no")
-    inputs = discover_inputs(tmp_path)
+    inputs, skipped = discover_inputs(tmp_path)
+    assert skipped == []
     assert [(i.path, i.document) for i in inputs] == [
         ("a.md", "a"),
         ("a.txt", "a_2"),

@@ -186,12 +186,23 @@ def test_a_large_file_is_cut_after_paragraph_breaks(tmp_path, layout, separator)
         assert data[:end].endswith(separator), layout  # and end on the break
 
 
-def test_a_file_without_line_breaks_is_not_cut(tmp_path):
+def test_a_file_without_line_breaks_is_cut_between_words(tmp_path):
     from flows.plan import paragraph_cuts
 
     path = tmp_path / "one-line.txt"
-    path.write_bytes("сөз ".encode() * 10_000)
-    assert paragraph_cuts(path, path.stat().st_size, 4096) == [0, path.stat().st_size]
+    data = "сөз ".encode() * 10_000
+    path.write_bytes(data)
+    cuts = paragraph_cuts(path, len(data), 4096)
+    assert len(cuts) > 2 and cuts[-1] == len(data)
+    assert all(data[:cut].endswith(b" ") for cut in cuts[1:-1])
+
+
+def test_a_stretch_with_no_break_or_space_cannot_be_cut(tmp_path):
+    from flows.plan import LOOK_AHEAD, paragraph_cuts
+
+    path = tmp_path / "dump.txt"
+    path.write_bytes(b"x" * (LOOK_AHEAD + 8192))
+    assert paragraph_cuts(path, path.stat().st_size, 4096) is None
 
 
 def test_a_large_file_becomes_parts_with_one_encoding(prefect_api, tmp_path):

@@ -21,13 +21,14 @@ TEASER_WIDTH = 300  # a teaser line is a headline or a sentence or two, not a pa
 # or end: the debris of a page's navigation or an icon font.
 STRAY = regex.compile(r"(?![IVXLCDM]+$)[^\p{Cyrillic}\d]{1,3}")  # Roman numerals are no debris
 BLANK_RUN = regex.compile(r"\n(?:[ \t]*\n){2,}")
-TIMEOUT = 1.0  # seconds a boilerplate pattern may take on one line
+TIMEOUT = 0.5  # seconds a boilerplate pattern may take on one line
+TIMED_OUT = "timeout:"  # the count of a pattern switched off in a document for taking too long
 
 
 def remove_boilerplate(text: str, context: Context) -> tuple[str, Changes]:
     changes = Changes()
     lines = text.split("\n")
-    removed = match_chrome(lines, context.rules)
+    removed = match_chrome(lines, context.rules, changes)
     remove_teasers(lines, removed, context.rules)
     remove_page_furniture(lines, removed)
     remove_stray_edges(lines, removed)
@@ -44,14 +45,25 @@ def remove_boilerplate(text: str, context: Context) -> tuple[str, Changes]:
     return BLANK_RUN.sub("\n\n", "\n".join(kept)).strip("\n"), changes
 
 
-def match_chrome(lines: list[str], rules: Rules) -> dict[int, str]:
-    removed = {}
+def match_chrome(lines: list[str], rules: Rules, changes: Changes) -> dict[int, str]:
+    """Lines a boilerplate pattern matches whole. A pattern that runs longer than TIMEOUT on
+    a line (runaway backtracking the load-time probes missed) is switched off for the rest of
+    the document and counted as `timeout:NAME`, which the release's report warns about."""
+    removed, switched_off = {}, set()
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or len(stripped) > TEASER_WIDTH:
             continue
         for rule in rules.boilerplate:
-            if rule.pattern.fullmatch(stripped, timeout=TIMEOUT):
+            if rule.name in switched_off:
+                continue
+            try:
+                matched = rule.pattern.fullmatch(stripped, timeout=TIMEOUT)
+            except TimeoutError:
+                switched_off.add(rule.name)
+                changes.count(f"{TIMED_OUT}{rule.name}")
+                continue
+            if matched:
                 removed[i] = rule.name
                 break
     return removed
@@ -92,12 +104,16 @@ TERMINATED = regex.compile(r"[.!?…:;][\"»”)]*$")
 
 
 def remove_page_furniture(lines: list[str], removed: dict[int, str]) -> None:
-    """Page numbers (a number alone on its line, where a document has several) and running
-    headers or footers (the same short unterminated line on every page) of a PDF's text."""
+    """Page numbers (a number alone on its line, where a document has several) and, in a text
+    with page numbers, running headers or footers (the same short unterminated line on every
+    page) of a PDF's text."""
     numbers = [i for i, line in enumerate(lines) if line.strip() and PAGE_NUMBER.fullmatch(line)]
-    if len(numbers) >= 2:
-        for i in numbers:
-            removed.setdefault(i, "page-number")
+    if len(numbers) < 2:
+        # no pages: a line said three times is a refrain, a heading or a sentence, not a
+        # running header (and a release's text, cleaned again, stays as it is)
+        return
+    for i in numbers:
+        removed.setdefault(i, "page-number")
     seen: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         stripped = line.strip()
@@ -114,9 +130,15 @@ def remove_page_furniture(lines: list[str], removed: dict[int, str]) -> None:
 
 
 def remove_stray_edges(lines: list[str], removed: dict[int, str]) -> None:
+    """Debris at the document's first or last line, when it stands apart from the content
+    (a blank line or removed chrome between them): a short line inside a paragraph, such
+    as a sentence the sentences stage put on its own line, is content."""
     content = [i for i, line in enumerate(lines) if line.strip() and i not in removed]
-    for i in content[:1] + content[-1:]:
-        if STRAY.fullmatch(lines[i].strip()) and len(content) > 1:
+    if len(content) < 2:
+        return
+    for i, neighbour in ((content[0], content[0] + 1), (content[-1], content[-1] - 1)):
+        apart = not lines[neighbour].strip() or neighbour in removed
+        if apart and STRAY.fullmatch(lines[i].strip()):
             removed[i] = "stray"
 
 

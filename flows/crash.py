@@ -1,0 +1,26 @@
+"""Crash points: where the reliability tests (tests/reliability/) kill a run, as a user's
+kill -9 or a power cut would, to show that output/ survives any of them. Running with
+TAZALA_CRASH_AT=NAME kills the run at the point NAME; without that variable nothing happens.
+
+    repair      a repair-shard task, just after a file's cache entry is written
+    statistics  just after the corpus statistics are written
+    correct     a correct-shard task, just after a document's cache entry is written
+    publish     the release half written in its temporary folder (no manifest yet)
+    rename      the release written whole, just before it is renamed into place
+    latest      the release renamed into place, LATEST not yet pointing at it
+    prune       the release published, before the cache is pruned
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+CRASH_POINTS = ("repair", "statistics", "correct", "publish", "rename", "latest", "prune")
+CRASH_VARIABLE = "TAZALA_CRASH_AT"
+
+
+def crash_point(name: str) -> None:
+    """Die here, at once and without cleaning up, when TAZALA_CRASH_AT names this point."""
+    if os.environ.get(CRASH_VARIABLE) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
