@@ -34,6 +34,7 @@ from flows.release import (
     release_versions,
 )
 from flows.rules import RulesError, load_rules
+from flows.safety import OutputNotWritable
 from flows.statistics import CorpusStatistics, load_statistics
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -78,8 +79,8 @@ def command_run(args: argparse.Namespace) -> int:
     # Planning first fails fast on a broken rules file or a missing corpus, and answers
     # "up to date" without starting Prefect.
     plan = plan_run(args.corpus, args.output, args.rules, args.shard_mb)
+    tidy_output(Path(args.output))  # fails now if it cannot be written; what a killed run left
     if existing := find_release(Path(args.output), plan.fingerprint):
-        tidy_output(Path(args.output))  # what a killed run left, LATEST included
         print(f"up to date: {existing} ({Path(args.output) / existing}); nothing published")
         return run_status(open_release(args.output, existing))
     configure_prefect()
@@ -481,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.verbose)
     try:
         return args.handler(args)
-    except (UsageError, RulesError, SourcesError, FileNotFoundError) as problem:
+    except (UsageError, RulesError, SourcesError, FileNotFoundError, OutputNotWritable) as problem:
         print(f"tazala: error: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

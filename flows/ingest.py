@@ -38,6 +38,10 @@ TEXT_FLOOR = -4.5
 # (random bytes score about -4.2 per character, Kazakh or Russian text -2 to -3).
 NUL_SHARE = 0.1
 TEXT_WITH_NULS_FLOOR = -3.5
+# A code-page reading below this per character, on at least RANDOM_SAMPLE bytes, is noise:
+# random bytes score -4.2 to -4.6 in every code page, text of the candidate languages -1 to -3.1
+RANDOM_FLOOR = -3.9
+RANDOM_SAMPLE = 512
 _EXTRACT = "extract its text first (for example with pdftotext) and put the text file in the corpus"
 _SAVE = "save it as plain text (UTF-8) and put that in the corpus"
 BINARY_SIGNATURES = (
@@ -308,6 +312,12 @@ def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue  # the sample decoded, the whole file does not
+        if not sixteen_bit and looks_random(encoding, score, len(sample)):
+            raise SkippedInput(
+                f"not text: its most plausible reading ({encoding}) scores {score:.2f} per "
+                f"character, as random bytes do (about -4.3); if it is text, pin its encoding "
+                "in corpus/sources.toml"
+            )
         # The runner-up is the best other reading that differs: cp1251 and KZ-1048 read a
         # text without Kazakh letters the same, and then the choice does not matter.
         complete = len(data) <= SAMPLE_BYTES
@@ -327,6 +337,12 @@ def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
     if sixteen_bit:
         return text_with_nul_bytes(data, candidates)
     raise SkippedInput(f"not valid in any candidate encoding ({', '.join(candidates)})")
+
+
+def looks_random(encoding: str, score: float, sample_bytes: int) -> bool:
+    """A code-page reading as implausible as random bytes give, of a sample long enough to
+    tell. Valid UTF-8 with letters beyond ASCII is text whatever its script, so never."""
+    return encoding != "utf-8" and sample_bytes >= RANDOM_SAMPLE and score < RANDOM_FLOOR
 
 
 def text_with_nul_bytes(data: bytes, candidates: tuple[str, ...]) -> Decoded:

@@ -32,12 +32,23 @@ LOCK = ".lock"
 log = logging.getLogger("tazala")
 
 
+class OutputNotWritable(OSError):
+    """The output folder cannot be created or written; the message says which and why."""
+
+
 @contextmanager
 def output_lock(output: Path, wait: bool = True) -> Iterator[bool]:
     """Hold `output`'s run lock; wait for it (saying so) when another run holds it. With
     `wait` False, yield False at once instead of waiting."""
-    output.mkdir(parents=True, exist_ok=True)
-    with open(output / LOCK, "a+", encoding="utf-8") as handle:
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        handle = open(output / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError as error:
+        raise OutputNotWritable(
+            f"cannot write to the output folder {output} ({error.strerror}); pass --output DIR "
+            "with a folder you can write to"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -78,6 +78,15 @@ def test_run_with_broken_rules_names_file_and_line(tmp_path):
     assert b"pipeline.toml:2: unknown repair stage 'encodng'" in run.stderr
 
 
+def test_run_into_an_output_that_cannot_be_written_fails_before_prefect(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    run = tazala("run", "--output", str(blocker / "output"))
+    assert run.returncode == 2, run.stderr
+    assert b"cannot write to the output folder" in run.stderr and b"--output DIR" in run.stderr
+    assert b"Traceback" not in run.stderr
+
+
 @pytest.mark.parametrize("flag", ["--shard-mb=0", "--workers=0"])
 def test_run_rejects_bad_numbers(flag, tmp_path):
     assert tazala("run", flag, "--output", str(tmp_path)).returncode == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import tempfile
 from pathlib import Path
@@ -270,3 +271,23 @@ def test_folders_beyond_the_path_limit_are_reported_not_fatal(tmp_path):
     [entry] = skipped
     assert entry["reason"] == "folder cannot be listed: File name too long"
     assert entry["path"].startswith("folder-number-000/")
+
+
+def test_random_bytes_without_nuls_are_not_text(rules):
+    """Encrypted or compressed data with no signature: every code page decodes it, none reads
+    it as text."""
+    noise = bytes(b for b in random.Random(5).randbytes(8000) if b)
+    with pytest.raises(SkippedInput, match="not text: its most plausible reading"):
+        decode_bytes(noise, rules.encodings)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Россия - государство в Восточной Европе. Столица - Москва. " * 20, "koi8_r"),
+        ("Қазақстан — Орталық Азиядағы мемлекет. Астанасы Астана. " * 20, "kz1048"),
+        ("| 1986 | 2,5 % | 14 000 | № 7 |\n" * 40, "cp1251"),
+    ],
+)
+def test_text_in_a_code_page_is_not_mistaken_for_noise(text, encoding, rules):
+    assert decode_bytes(text.encode(encoding), rules.encodings).text == text
