@@ -87,9 +87,18 @@ def command_run(args: argparse.Namespace) -> int:
     from flows.pipeline import run_pipeline
 
     started = time.perf_counter()
-    result = run_pipeline(
-        args.corpus, args.output, args.rules, args.shard_mb, args.workers, args.dask_address
-    )
+    try:
+        result = run_pipeline(
+            args.corpus, args.output, args.rules, args.shard_mb, args.workers, args.dask_address
+        )
+    except Exception as failure:  # a task's bug, a lost cluster, a full disk: say what now
+        print(
+            f"tazala: error: the run failed ({type(failure).__name__}: {failure}); nothing was "
+            f"published and {args.output}/ is as it was. Run again: the work done so far is "
+            "reused from the cache. Prefect's log above has the details.",
+            file=sys.stderr,
+        )
+        return 1
     seconds = time.perf_counter() - started
     release = open_release(args.output, result["release"])
     if result["status"] == "up-to-date":

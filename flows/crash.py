@@ -1,6 +1,8 @@
 """Crash points: where the reliability tests (tests/reliability/) kill a run, as a user's
 kill -9 or a power cut would, to show that output/ survives any of them. Running with
 TAZALA_CRASH_AT=NAME kills the run at the point NAME; without that variable nothing happens.
+With TAZALA_CRASH_ONCE=FILE as well, only the first process to get there dies (it creates
+FILE): one Dask worker lost mid-task, as an out-of-memory kill would, while the run goes on.
 
     repair      a repair-shard task, just after a file's cache entry is written
     statistics  just after the corpus statistics are written
@@ -18,9 +20,16 @@ import signal
 
 CRASH_POINTS = ("repair", "statistics", "correct", "publish", "rename", "latest", "prune")
 CRASH_VARIABLE = "TAZALA_CRASH_AT"
+ONCE_VARIABLE = "TAZALA_CRASH_ONCE"
 
 
 def crash_point(name: str) -> None:
     """Die here, at once and without cleaning up, when TAZALA_CRASH_AT names this point."""
-    if os.environ.get(CRASH_VARIABLE) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(CRASH_VARIABLE) != name:
+        return
+    if marker := os.environ.get(ONCE_VARIABLE):
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return  # another process died here already
+    os.kill(os.getpid(), signal.SIGKILL)

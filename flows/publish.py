@@ -77,7 +77,9 @@ def empty_totals() -> Counter[str]:
 def write_chunk(folder: Path, documents: Iterable[Document], stages: list[str]) -> None:
     """One shard's part of the release, written by the shard's task (in parallel with the
     others): its lines of documents.jsonl, changes.jsonl and review.jsonl, its text files,
-    and its counts. Publishing then only joins the parts in corpus order."""
+    and its counts. Publishing then only joins the parts in corpus order. A task run again
+    (its worker died, and Dask gave the shard to another) starts its part over."""
+    shutil.rmtree(folder, ignore_errors=True)
     (folder / "text").mkdir(parents=True)
     totals = empty_totals()
     stage_counts: dict[str, Counter[str]] = {stage: Counter() for stage in stages}

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA, PROJECT
 
-from flows.crash import CRASH_POINTS, CRASH_VARIABLE
+from flows.crash import CRASH_POINTS, CRASH_VARIABLE, ONCE_VARIABLE
 from flows.release import LATEST, release_versions
 
 from .inputs import GOOD_TEXT
@@ -126,5 +126,24 @@ def test_two_runs_started_together_publish_one_release(published, corpus, api_ur
     said = sorted(out.split(" ")[0] for out, _ in outcomes)
     assert said == ["published", "up"]  # the second waited, then found it: "up to date"
     assert release_versions(output) == ["v0001", "v0002"]
+    assert tree(output / "v0002") == tree(second / "v0002")
+    assert_no_leftovers(output)
+
+
+def test_a_dask_worker_killed_mid_shard_costs_nothing(published, corpus, api_url, tmp_path):
+    """One of two workers dies while correcting (as an out-of-memory kill would): Dask gives
+    the shard to a new worker, which starts the shard's part of the release over, and the run
+    publishes the release an undisturbed run publishes."""
+    first, second = published
+    output = tmp_path / "output"
+    shutil.copytree(first, output)
+    env = {**os.environ, "PREFECT_API_URL": api_url, CRASH_VARIABLE: "correct"}
+    env[ONCE_VARIABLE] = str(tmp_path / "died")
+    command = [*tazala_command(), "run", "--corpus", str(corpus), "--output", str(output)]
+    done = subprocess.run(
+        [*command, "--workers", "2"], capture_output=True, text=True, timeout=600, env=env
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "died").exists(), "a worker did die"
     assert tree(output / "v0002") == tree(second / "v0002")
     assert_no_leftovers(output)
