@@ -284,6 +284,37 @@ def command_variants(args: argparse.Namespace) -> int:
 # --- evaluate ---------------------------------------------------------------------------------
 
 
+def command_diff(args: argparse.Namespace) -> int:
+    from flows.diff import diff_releases, render_diff
+
+    old = open_release(args.output, args.old)
+    new = open_release(args.output, args.new)
+    print(render_diff(diff_releases(old, new), args.documents), end="")
+    return 0
+
+
+def command_review(args: argparse.Namespace) -> int:
+    from flows.review import ReviewError, record_decisions, render_groups, suggestion_groups
+
+    release = open_release(args.output, args.version)
+    if not args.accept and not args.reject:
+        print(f"{release.version}: ", end="")
+        print(render_groups(suggestion_groups(release), args.limit), end="")
+        return 0
+    try:
+        written = record_decisions(Path(args.rules), release, args.accept, args.reject)
+    except ReviewError as problem:
+        raise UsageError(str(problem)) from None
+    target = Path(args.rules) / "kk" / "variants.tsv"
+    for line in written:
+        print(f"{target}: {line.replace(chr(9), '  ')}")
+    if written:
+        print("the next `tazala run` applies these and publishes a new release")
+    else:
+        print("already decided: nothing written")
+    return 0
+
+
 def command_evaluate(args: argparse.Namespace) -> int:
     from flows.clean import clean_text
     from flows.evaluate import (
@@ -397,6 +428,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=command_serve)
 
+    def add_release_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("version", nargs="?", help="v0002 or 2 (default: the latest)")
+        command.add_argument("--output", default="output")
+
     def add_corpus_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--rules", default=default_rules(), help="rules folder")
         group = sub.add_mutually_exclusive_group()
@@ -417,21 +452,43 @@ def build_parser() -> argparse.ArgumentParser:
     versions.set_defaults(handler=command_versions)
 
     show = commands.add_parser("show", help="print a release's report")
-    show.add_argument("version", nargs="?", help="v0002 or 2 (default: the latest)")
-    show.add_argument("--output", default="output")
+    add_release_options(show)
     show.add_argument("--manifest", action="store_true", help="print manifest.json instead")
     show.set_defaults(handler=command_show)
 
     variants = commands.add_parser(
         "variants", help="list a release's spelling-variant clusters for review"
     )
-    variants.add_argument("version", nargs="?", help="v0002 or 2 (default: the latest)")
-    variants.add_argument("--output", default="output")
+    add_release_options(variants)
     variants.add_argument("--rules", default=default_rules(), help="rules folder")
     variants.add_argument(
         "--contexts", type=int, default=2, help="contexts shown per variant (default: 2)"
     )
     variants.set_defaults(handler=command_variants)
+
+    diff = commands.add_parser("diff", help="what changed between two releases, and why")
+    diff.add_argument("old", help="the earlier release: v0002 or 2")
+    diff.add_argument("new", nargs="?", help="the later release (default: the latest)")
+    diff.add_argument("--output", default="output")
+    diff.add_argument("--documents", type=int, default=20, help="documents listed (default: 20)")
+    diff.set_defaults(handler=command_diff)
+
+    review = commands.add_parser(
+        "review", help="a release's suggestions grouped; accept or reject them into the rules"
+    )
+    add_release_options(review)
+    review.add_argument("--rules", default=default_rules(), help="rules folder to write to")
+    review.add_argument("--limit", type=int, default=30, help="groups listed (default: 30)")
+    for flag, what in (("--accept", "pin AFTER for BEFORE"), ("--reject", "forbid the pair")):
+        review.add_argument(
+            flag,
+            nargs=2,
+            action="append",
+            default=[],
+            metavar=("BEFORE", "AFTER"),
+            help=f"{what} in rules/kk/variants.tsv (repeatable)",
+        )
+    review.set_defaults(handler=command_review)
 
     evaluate = commands.add_parser("evaluate", help="score `tazala clean` on gold passages")
     evaluate.add_argument("gold", nargs="*", help="gold .jsonl files")

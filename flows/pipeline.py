@@ -52,7 +52,7 @@ from flows.ingest import Input, SkippedInput, decode_bytes, pinned_encoding, sha
 from flows.plan import RunPlan, Shard, plan_run
 from flows.progress import Progress
 from flows.publish import write_chunk, write_release
-from flows.release import find_release
+from flows.release import find_release, read_manifest
 from flows.rules import Rules, load_rules
 from flows.safety import output_lock, remove_leftovers
 from flows.stages import Context
@@ -429,6 +429,7 @@ def clean_corpus(
     summary = {**shards["summary"], "seconds": round(time.perf_counter() - started, 3)}
     log.info("published %s", version)
     publish_summary_artifact(version, summary)
+    publish_corrections_artifact(version, read_manifest(Path(output) / version)["top_corrections"])
     return {"status": "published", "release": version, "output": output, "run": summary}
 
 
@@ -466,6 +467,18 @@ def publish_summary_artifact(version: str, summary: dict[str, Any]) -> None:
         key="run-summary",
         markdown=render_run_summary(version, summary),
         description=f"tazala published {version}",
+    )
+
+
+def publish_corrections_artifact(version: str, top: list[dict[str, Any]]) -> None:
+    """The release's most frequent edits as a Prefect table artifact (the UI's table view)."""
+    from prefect.artifacts import create_table_artifact
+
+    create_table_artifact(
+        key="top-corrections",
+        table=[{**c} for c in top]
+        or [{"stage": "", "rule": "", "before": "", "after": "", "count": 0}],
+        description=f"tazala {version}: the most frequent edits (all of them: changes.jsonl)",
     )
 
 

@@ -23,7 +23,7 @@ from flows.ingest import (
     unique_id,
 )
 from flows.release import code_version, release_fingerprint
-from flows.rules import Rules, load_rules
+from flows.rules import Rules, load_rules, rules_files
 
 WORK_PREFIX = ".work-"
 PART_MB = 4.0  # default of [ingest] part_mb
@@ -55,6 +55,7 @@ class RunPlan:
     # files found but not read (special files, links out of the corpus, unreadable): {path,
     # reason}; files that are read and then fail to decode are skipped by the repair pass
     skipped: tuple[dict[str, str], ...] = ()
+    rules_files: dict[str, str] | None = None  # rules file -> sha256 (what `tazala diff` names)
 
     @property
     def inputs(self) -> list[Input]:
@@ -202,4 +203,5 @@ def plan_run(corpus: str, output: str, rules_folder: str, shard_mb: float) -> Ru
         parameters,
         plan_shards(inputs, shard_bytes),
         tuple(skipped),
+        rules_files(Path(rules_folder)),
     )

@@ -26,6 +26,7 @@ from flows.release import (
     write_json,
 )
 from flows.report import render_report
+from flows.report_html import write_report_html
 from flows.statistics import WORD
 
 if TYPE_CHECKING:
@@ -51,11 +52,13 @@ def write_release(
         shutil.copyfile(lexicon, folder / LEXICON)
         crash_point("publish")
         manifest = build_manifest(plan, encodings, skipped, stage_counts, totals)
+        manifest["top_corrections"] = top
 
         def finalize(target: Path, version: str) -> None:
             manifest["release"] = version
             write_json(target / MANIFEST, manifest)
             (target / "report.md").write_text(render_report(manifest, top), encoding="utf-8")
+            write_report_html(target, manifest, top)
             crash_point("rename")
 
         return publish_folder(folder, output, finalize)
@@ -204,6 +207,7 @@ def build_manifest(
         "fingerprint": plan.fingerprint,
         "code_version": plan.code_version,
         "rules_fingerprint": plan.rules_fingerprint,
+        "rules_files": plan.rules_files or {},
         "parameters": plan.parameters,
         "inputs": inputs,
         "skipped": skipped,

@@ -13,6 +13,8 @@ Reading a release:
     for document in release.documents():
         for sentence in document.sentences():
             ...
+    for sentence in release.sentences():      # with ids: sentence.id == "doc:p2:s1"
+        ...
 """
 
 from __future__ import annotations
@@ -139,7 +141,35 @@ def write_json(path: Path, data: Any) -> None:
 
 
 @dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a release: `id` is `DOCUMENT:pN` (N from 1), stable while the
+    document's file keeps its path and its paragraphs their order."""
+
+    id: str
+    document: str
+    number: int
+    language: str  # kk, ru, en or other
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a release: `id` is `DOCUMENT:pN:sM` (both from 1)."""
+
+    id: str
+    document: str
+    paragraph: int
+    number: int
+    language: str  # its paragraph's
+    text: str
+
+
+@dataclass(frozen=True)
 class ReleaseDocument:
+    """One row of documents.jsonl. Its id is the file's path made safe (`web--2024--news`;
+    a large file's parts end in `.part001`, ...): the same file has the same id in every
+    release."""
+
     id: str
     source: str
     encoding: str
@@ -147,7 +177,24 @@ class ReleaseDocument:
     paragraphs: list[list[str]]
     languages: list[str]  # one per paragraph: kk, ru, en or other
 
+    def paragraph_units(self) -> Iterator[Paragraph]:
+        """The paragraphs with their ids and languages."""
+        for number, (sentences, language) in enumerate(
+            zip(self.paragraphs, self.languages, strict=True), 1
+        ):
+            yield Paragraph(f"{self.id}:p{number}", self.id, number, language, tuple(sentences))
+
+    def sentence_units(self) -> Iterator[Sentence]:
+        """The sentences with their ids and their paragraphs' languages."""
+        for paragraph in self.paragraph_units():
+            for number, text in enumerate(paragraph.sentences, 1):
+                sentence_id = f"{paragraph.id}:s{number}"
+                yield Sentence(
+                    sentence_id, self.id, paragraph.number, number, paragraph.language, text
+                )
+
     def sentences(self) -> Iterator[str]:
+        """The sentences' texts, in order."""
         for paragraph in self.paragraphs:
             yield from paragraph
 
@@ -171,11 +218,22 @@ class Release:
                     row.get("languages", ["kk"] * len(row["paragraphs"])),
                 )
 
-    def sentences(self) -> Iterator[tuple[str, str]]:
-        """(document id, sentence) for every sentence of the release, in order."""
+    def document(self, document_id: str) -> ReleaseDocument:
+        """The document with this id; KeyError naming the release when there is none."""
         for document in self.documents():
-            for sentence in document.sentences():
-                yield document.id, sentence
+            if document.id == document_id:
+                return document
+        raise KeyError(f"no document {document_id!r} in release {self.version}")
+
+    def paragraphs(self) -> Iterator[Paragraph]:
+        """Every paragraph of the release, in order, with its id and language."""
+        for document in self.documents():
+            yield from document.paragraph_units()
+
+    def sentences(self) -> Iterator[Sentence]:
+        """Every sentence of the release, in order, with its id, paragraph and language."""
+        for document in self.documents():
+            yield from document.sentence_units()
 
     def statistics(self) -> CorpusStatistics:
         """The corpus word counts this release was corrected with."""

@@ -113,12 +113,21 @@ class Rules:
         return float(self.parameters.get(stage, {}).get("confidence_threshold", 1.0))
 
 
+def rules_files(folder: Path) -> dict[str, str]:
+    """Every file below `folder` (relative path, "/" separated) with its bytes' sha256, in
+    path order: what a release records, so that `tazala diff` can name the files changed."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file())
+    }
+
+
 def fingerprint_folder(folder: Path) -> str:
     """sha256 over the relative path and bytes of every file below `folder`, in path order."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for relative, file_digest in rules_files(folder).items():
+        digest.update(relative.encode() + b"\0")
+        digest.update(bytes.fromhex(file_digest))
     return digest.hexdigest()
 
 

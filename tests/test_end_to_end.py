@@ -19,6 +19,7 @@ RELEASE_FILES = {
     "changes.jsonl",
     "review.jsonl",
     "report.md",
+    "report.html",
     "lexicon.tsv",
     "text",
 }
@@ -215,3 +216,34 @@ def test_a_run_makes_a_name_one_spelling_and_variants_lists_it(prefect_api, tmp_
     assert "хрущев  4×  (valid)" in listing
     assert "  хрушев  1×  ш>щ  confidence" in listing and "applied 1×" in listing
     assert "Хрущев кейін" in listing  # a context from the release text
+
+
+SCHEMA = {
+    "id": str,
+    "source": str,
+    "encoding": str,
+    "text": str,
+    "paragraphs": list,
+    "languages": list,
+}
+
+
+def test_documents_jsonl_has_one_schema_that_dataframe_readers_take_as_is(first_run):
+    """What `pandas.read_json(path, lines=True)` and `datasets.load_dataset("json", ...)`
+    need: one JSON object per line, the same keys with the same types on every line (lists
+    of strings, lists of lists of strings), nothing else; checked with the standard library."""
+    output, _ = first_run
+    lines = (output / "v0001" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines
+    for line in lines:
+        row = json.loads(line)
+        assert list(row) == list(SCHEMA)
+        assert all(isinstance(row[key], kind) for key, kind in SCHEMA.items())
+        assert all(isinstance(s, str) for p in row["paragraphs"] for s in p)
+        assert all(p and isinstance(p, list) for p in row["paragraphs"])
+        assert len(row["languages"]) == len(row["paragraphs"])
+        assert set(row["languages"]) <= {"kk", "ru", "en", "other"}
+        assert row["text"] == "\n\n".join("\n".join(p) for p in row["paragraphs"])
+    release = open_release(output, "v0001")
+    ids = [s.id for s in release.sentences()]
+    assert len(ids) == len(set(ids)) == release.manifest["totals"]["sentences"]

@@ -93,7 +93,15 @@ def test_reader_iterates_documents_and_sentences(tmp_path):
         "Екінші сөйлем.",
         "Жаңа абзац.",
     ]
-    assert [s for _, s in release.sentences()] == list(document.sentences())
+    assert [s.text for s in release.sentences()] == list(document.sentences())
+    assert [s.id for s in release.sentences()] == ["doc:p1:s1", "doc:p1:s2", "doc:p2:s1"]
+    assert [(p.id, p.number, p.sentences) for p in release.paragraphs()] == [
+        ("doc:p1", 1, tuple(paragraphs[0])),
+        ("doc:p2", 2, tuple(paragraphs[1])),
+    ]
+    assert release.document("doc").text == document.text
+    with pytest.raises(KeyError, match="no document 'nope' in release v0001"):
+        release.document("nope")
     assert open_release(output, "1").version == open_release(output, "v0001").version
 
 

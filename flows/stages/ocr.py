@@ -134,6 +134,7 @@ class Corrector:
         self.lexicon = lexicon
         self.standalone = rules.standalone  # words no hyphenated compound begins with
         self.predicates = rules.predicates  # words that end a sentence
+        self.forbidden = rules.variants.forbidden
         self.index = index
         self.listed = lexicon.native.stems
         self.decide = per_word_type(self._decide)
@@ -146,7 +147,9 @@ class Corrector:
 
     def _decide(self, word: str) -> Decision | None:
         """The candidates for a lower-case form the lexicon does not know, scored."""
-        candidates = self.index.candidates(word)
+        # pairs a person forbade (rules/kk/variants.tsv, `tazala review --reject`)
+        forbidden = self.forbidden
+        candidates = [c for c in self.index.candidates(word) if (word, c.word) not in forbidden]
         if not candidates:
             return None
         scored, stem_support = [], []

@@ -1,0 +1,169 @@
+"""`tazala review`: the suggestions of a release grouped for a person to decide, and the
+decisions written into the rules, where the next run reads them.
+
+A suggestion is an edit a stage was not sure enough to apply (review.jsonl). Grouped by
+(before -> after, case folded), each group shows how often it was suggested, the stage and
+rule, the confidence range and a few places in the release text. Accepting a group pins the
+word in rules/kk/variants.tsv (`variant<TAB>canonical<TAB>pin`): the spelling stage then
+always writes the accepted form. Rejecting forbids the pair (`forbid`): neither the OCR
+stage nor the spelling stage proposes it again. Either way the rules fingerprint changes, so
+the next `tazala run` publishes a new release whose manifest names the changed rules file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flows.release import Release
+from flows.rules import CYRILLIC_WORD, RulesError, load_rules
+
+VARIANTS = Path("kk") / "variants.tsv"
+CONTEXTS = 3  # places shown per group
+CONTEXT = 40  # characters either side
+
+
+@dataclass
+class SuggestionGroup:
+    before: str  # lower case: the group holds every casing
+    after: str
+    stage: str
+    rule: str
+    count: int = 0
+    confidence: list[float] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def decidable(self) -> bool:
+        """Only one word for one word can go into variants.tsv."""
+        return all(CYRILLIC_WORD.fullmatch(w) for w in (self.before, self.after))
+
+
+def suggestion_groups(release: Release) -> list[SuggestionGroup]:
+    """The release's suggestions grouped by (before -> after), most frequent first."""
+    groups: dict[tuple[str, str], SuggestionGroup] = {}
+    for row in _rows(release.path / "review.jsonl"):
+        key = (row["before"].lower(), row["after"].lower())
+        group = groups.setdefault(key, SuggestionGroup(*key, row["stage"], row["rule"]))
+        group.count += 1
+        group.confidence.append(row["confidence"])
+        if len(group.places) < CONTEXTS:
+            group.places.append(row)
+    texts = _texts(release, {p["document"] for g in groups.values() for p in g.places})
+    for group in groups.values():
+        for place in group.places:
+            place["context"] = context_of(place, texts.get(place["document"], ""))
+    return sorted(groups.values(), key=lambda g: (-g.count, g.before, g.after))
+
+
+def _rows(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield json.loads(line)
+
+
+def _texts(release: Release, documents: set[str]) -> dict[str, str]:
+    return {d.id: d.text for d in release.documents() if d.id in documents}
+
+
+def context_of(suggestion: dict[str, Any], text: str) -> str:
+    """The words around the suggested word in the release text (where it still stands, as
+    the suggestion was not applied): its occurrence nearest the recorded position."""
+    word, position = suggestion["before"], suggestion["position"]
+    best, start = -1, text.find(word)
+    while start >= 0:
+        if best < 0 or abs(start - position) < abs(best - position):
+            best = start
+        start = text.find(word, start + 1)
+    if best < 0:
+        return f"[{word}]"
+    left = text[max(0, best - CONTEXT) : best].split("\n")[-1]
+    right = text[best + len(word) : best + len(word) + CONTEXT].split("\n")[0]
+    return f"…{left}[{word}]{right}…"
+
+
+def render_groups(groups: list[SuggestionGroup], limit: int) -> str:
+    if not groups:
+        return "no suggestions to review in this release\n"
+    total = sum(g.count for g in groups)
+    shown = min(limit, len(groups))
+    lines = [f"{total:,} suggestions in {len(groups):,} groups (the {shown} most frequent):"]
+    for group in groups[:limit]:
+        low, high = min(group.confidence), max(group.confidence)
+        sure = f"{low:.2f}" if low == high else f"{low:.2f}-{high:.2f}"
+        note = "" if group.decidable else "  (not one word for one word: edit the rules by hand)"
+        lines.append(
+            f"{group.count:>5}×  {group.before} -> {group.after}   {group.rule}, confidence "
+            f"{sure}{note}"
+        )
+        lines += [f"         {p['document']}: {p['context']}" for p in group.places]
+    lines.append("")
+    lines.append(
+        "decide with: tazala review --accept BEFORE AFTER (pin) or --reject BEFORE AFTER (forbid)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be written; the message says why and what to do."""
+
+
+def record_decisions(
+    rules_folder: Path,
+    release: Release,
+    accepted: list[tuple[str, str]],
+    rejected: list[tuple[str, str]],
+) -> list[str]:
+    """Append the decisions to rules/kk/variants.tsv; return the lines written. The file is
+    checked by loading the rules again, and restored if that fails."""
+    groups = {(g.before, g.after): g for g in suggestion_groups(release)}
+    lines = []
+    for pairs, action in ((accepted, "pin"), (rejected, "forbid")):
+        for before, after in pairs:
+            key = (before.lower(), after.lower())
+            group = groups.get(key)
+            if group is None:
+                raise ReviewError(
+                    f"{before} -> {after} is not a suggestion of {release.version}; "
+                    "`tazala review` lists them"
+                )
+            if not group.decidable:
+                raise ReviewError(
+                    f"{before} -> {after} is not one word for one word; variants.tsv holds "
+                    "only such pairs: edit the rules by hand"
+                )
+            why = (
+                f"{'accepted' if action == 'pin' else 'rejected'} in review of {release.version} "
+                f"({group.rule}, {group.count} suggestion{'s' if group.count > 1 else ''})"
+            )
+            lines.append("\t".join([*key, action, why]))
+    path = rules_folder / VARIANTS
+    before_text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    existing = {
+        tuple(cells[:2]): (number, cells[2])
+        for number, line in enumerate(before_text.splitlines(), 1)
+        if len(cells := line.split("\t")) >= 3 and not line.startswith("#")
+    }
+    new = []
+    for line in lines:
+        variant, canonical, action = line.split("\t")[:3]
+        if (variant, canonical) not in existing:
+            new.append(line)
+        elif (found := existing[variant, canonical])[1] != action:
+            raise ReviewError(
+                f"{variant} -> {canonical} is already decided ({found[1]}) at {path}:{found[0]}; "
+                "change that line by hand"
+            )
+    if not new:
+        return []
+    separator = "" if not before_text or before_text.endswith("\n") else "\n"
+    path.write_text(before_text + separator + "\n".join(new) + "\n", encoding="utf-8")
+    try:
+        load_rules(rules_folder)
+    except RulesError as problem:
+        path.write_text(before_text, encoding="utf-8")
+        raise ReviewError(f"not written, the rules would not load: {problem}") from None
+    return new

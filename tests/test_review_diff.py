@@ -1,0 +1,123 @@
+"""`tazala review` and `tazala diff` on real releases of the test corpus: a suggestion
+accepted or rejected goes into the rules, the next run follows it, and the diff between the
+releases says which documents changed and that the rules file did."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import DATA, PROJECT
+
+from flows import open_release
+from flows.cli import main
+from flows.diff import diff_sentences
+
+SUGGESTED = ("Рашиди", "Рашиді")  # the OCR stage's one suggestion on the test corpus
+
+
+def total(name: str, n: int) -> str:
+    """A line of the totals `tazala diff` prints."""
+    return f"  {name:<20} {n:>8,}"
+
+
+@pytest.fixture
+def setup(prefect_api, tmp_path):
+    from flows.pipeline import run_pipeline
+
+    corpus, rules, output = tmp_path / "corpus", tmp_path / "rules", tmp_path / "output"
+    shutil.copytree(DATA / "corpus", corpus)
+    shutil.copytree(PROJECT / "rules", rules)
+
+    def run() -> str:
+        return run_pipeline(str(corpus), str(output), str(rules))["release"]
+
+    return corpus, rules, output, run
+
+
+def test_review_lists_groups_with_contexts(setup, capsys):
+    _, _, output, run = setup
+    run()
+    assert main(["review", "--output", str(output)]) == 0
+    listed = capsys.readouterr().out
+    assert "1 suggestions in 1 groups" in listed
+    assert "рашиди -> рашиді   ocr:lost" in listed
+    assert "tarikh: …Бұл оқиға туралы М.Х. Дулати «Тарих-и [Рашиди]» еңбегінде жазды.…" in listed
+
+
+def decide_and_run_again(setup, decision: str) -> tuple:
+    """v0001, the decision on its suggestion written to the rules, v0002."""
+    _, rules, output, run = setup
+    run()
+    review = ["review", "--output", str(output), "--rules", str(rules)]
+    assert main([*review, decision, *SUGGESTED]) == 0
+    assert run() == "v0002"
+    return review, rules, output, open_release(output, "v0002")
+
+
+def test_an_accepted_suggestion_is_applied_by_the_next_run(setup, capsys):
+    _, rules, output, release = decide_and_run_again(setup, "--accept")
+    line = (rules / "kk" / "variants.tsv").read_text(encoding="utf-8").splitlines()[-1]
+    assert line == "рашиди\tрашиді\tpin\taccepted in review of v0001 (ocr:lost, 1 suggestion)"
+    assert "«Тарих-и Рашиді»" in release.document("tarikh").text
+    changes = (release.path / "changes.jsonl").read_text(encoding="utf-8")
+    assert '"rule": "spelling:pinned", "before": "Рашиди", "after": "Рашиді"' in changes
+    capsys.readouterr()
+    assert main(["diff", "1", "2", "--output", str(output)]) == 0
+    shown = capsys.readouterr().out
+    assert "rules file changed: rules/kk/variants.tsv" in shown
+    assert total("documents changed", 1) in shown and total("sentences changed", 1) in shown
+    assert "- Бұл оқиға туралы М.Х. Дулати «Тарих-и Рашиди» еңбегінде жазды." in shown
+    assert "+ Бұл оқиға туралы М.Х. Дулати «Тарих-и Рашиді» еңбегінде жазды." in shown
+
+
+def test_a_rejected_suggestion_is_not_made_again(setup, capsys):
+    review, _, _, release = decide_and_run_again(setup, "--reject")
+    assert (release.path / "review.jsonl").read_text(encoding="utf-8") == ""
+    assert "«Тарих-и Рашиди»" in release.document("tarikh").text
+    capsys.readouterr()
+    assert main([*review, "--accept", *SUGGESTED]) == 2
+    assert "not a suggestion of v0002" in capsys.readouterr().err
+
+
+def test_a_decision_against_an_earlier_one_is_refused(setup, capsys):
+    _, rules, output, run = setup
+    run()
+    args = ["review", "1", "--output", str(output), "--rules", str(rules)]
+    assert main([*args, "--reject", *SUGGESTED]) == 0
+    before = (rules / "kk" / "variants.tsv").read_text(encoding="utf-8")
+    assert main([*args, "--reject", *SUGGESTED]) == 0  # the same decision again: nothing new
+    assert main([*args, "--accept", *SUGGESTED]) == 2
+    assert "already decided (forbid)" in capsys.readouterr().err
+    assert (rules / "kk" / "variants.tsv").read_text(encoding="utf-8") == before
+
+
+def test_diff_names_the_inputs_that_changed(setup, capsys):
+    corpus, _, output, run = setup
+    run()
+    (corpus / "жаңа.txt").write_text("Жаңа құжат. Екі сөйлем бар.\n", encoding="utf-8")
+    tarikh = corpus / "tarikh.txt"
+    tarikh.write_text(tarikh.read_text(encoding="utf-8") + "\nСоңғы сөйлем қосылды.\n", "utf-8")
+    run()
+    capsys.readouterr()
+    assert main(["diff", "1", "--output", str(output)]) == 0  # against the latest
+    shown = capsys.readouterr().out
+    assert shown.startswith("v0001 -> v0002")
+    assert "input added: жаңа.txt" in shown and "input changed: tarikh.txt" in shown
+    assert total("documents added", 1) in shown
+    assert total("sentences added", 3) in shown  # two in the new file, one in tarikh
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "counts"),
+    [
+        (["a", "b", "c"], ["a", "b", "c"], (0, 0, 0)),
+        (["a", "b", "c"], ["a", "B", "c"], (0, 0, 1)),
+        (["a", "b"], ["a", "b", "c", "d"], (2, 0, 0)),
+        (["a", "b", "c"], ["c"], (0, 2, 0)),
+        (["a", "b", "c"], ["x", "y"], (0, 1, 2)),
+    ],
+)
+def test_sentence_alignment_counts(old, new, counts):
+    result = diff_sentences("d", old, new)
+    assert (result.added, result.removed, result.changed) == counts
