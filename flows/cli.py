@@ -299,7 +299,7 @@ def command_review(args: argparse.Namespace) -> int:
     release = open_release(args.output, args.version)
     if not args.accept and not args.reject:
         print(f"{release.version}: ", end="")
-        print(render_groups(suggestion_groups(release), args.limit), end="")
+        print(render_groups(*suggestion_groups(release), args.limit), end="")
         return 0
     try:
         written = record_decisions(Path(args.rules), release, args.accept, args.reject)

@@ -15,8 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any
+
+import regex
 
 from flows.release import Release
 from flows.rules import CYRILLIC_WORD, RulesError, load_rules
@@ -42,21 +45,29 @@ class SuggestionGroup:
         return all(CYRILLIC_WORD.fullmatch(w) for w in (self.before, self.after))
 
 
-def suggestion_groups(release: Release) -> list[SuggestionGroup]:
-    """The release's suggestions grouped by (before -> after), most frequent first."""
+def suggestion_groups(release: Release) -> tuple[list[SuggestionGroup], int]:
+    """The release's open suggestions grouped by (before -> after), most frequent first; and
+    how many were settled by a later stage (an OCR suggestion whose word the spelling stage
+    then changed: its word no longer stands in the release text). One document's text is
+    read at a time: review.jsonl and documents.jsonl are both in corpus order."""
     groups: dict[tuple[str, str], SuggestionGroup] = {}
-    for row in _rows(release.path / "review.jsonl"):
-        key = (row["before"].lower(), row["after"].lower())
-        group = groups.setdefault(key, SuggestionGroup(*key, row["stage"], row["rule"]))
-        group.count += 1
-        group.confidence.append(row["confidence"])
-        if len(group.places) < CONTEXTS:
-            group.places.append(row)
-    texts = _texts(release, {p["document"] for g in groups.values() for p in g.places})
-    for group in groups.values():
-        for place in group.places:
-            place["context"] = context_of(place, texts.get(place["document"], ""))
-    return sorted(groups.values(), key=lambda g: (-g.count, g.before, g.after))
+    settled = 0
+    documents = release.documents()
+    by_document = groupby(_rows(release.path / "review.jsonl"), key=lambda row: row["document"])
+    for document_id, rows in by_document:
+        text = next((d.text for d in documents if d.id == document_id), "")
+        shown: set[int] = set()  # two suggestions never show the same place
+        for row in rows:
+            if not regex.search(rf"(?<!\w){regex.escape(row['before'])}(?!\w)", text):
+                settled += 1
+                continue
+            key = (row["before"].lower(), row["after"].lower())
+            group = groups.setdefault(key, SuggestionGroup(*key, row["stage"], row["rule"]))
+            group.count += 1
+            group.confidence.append(row["confidence"])
+            if len(group.places) < CONTEXTS and (context := context_of(row, text, shown)):
+                group.places.append({**row, "context": context})
+    return sorted(groups.values(), key=lambda g: (-g.count, g.before, g.after)), settled
 
 
 def _rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -65,29 +76,33 @@ def _rows(path: Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def _texts(release: Release, documents: set[str]) -> dict[str, str]:
-    return {d.id: d.text for d in release.documents() if d.id in documents}
-
-
-def context_of(suggestion: dict[str, Any], text: str) -> str:
+def context_of(suggestion: dict[str, Any], text: str, shown: set[int]) -> str | None:
     """The words around the suggested word in the release text (where it still stands, as
-    the suggestion was not applied): its occurrence nearest the recorded position."""
+    the suggestion was not applied): its occurrence nearest the recorded position that is
+    not in `shown` yet (then added to it); None when every occurrence is shown already."""
     word, position = suggestion["before"], suggestion["position"]
     best, start = -1, text.find(word)
     while start >= 0:
-        if best < 0 or abs(start - position) < abs(best - position):
+        nearer = best < 0 or abs(start - position) < abs(best - position)
+        if nearer and start not in shown:
             best = start
         start = text.find(word, start + 1)
     if best < 0:
-        return f"[{word}]"
+        return None
+    shown.add(best)
     left = text[max(0, best - CONTEXT) : best].split("\n")[-1]
     right = text[best + len(word) : best + len(word) + CONTEXT].split("\n")[0]
     return f"…{left}[{word}]{right}…"
 
 
-def render_groups(groups: list[SuggestionGroup], limit: int) -> str:
+def render_groups(groups: list[SuggestionGroup], settled: int, limit: int) -> str:
+    note = (
+        f"({settled:,} more were settled by a later stage, which changed the word)\n"
+        if settled
+        else ""
+    )
     if not groups:
-        return "no suggestions to review in this release\n"
+        return "no open suggestions to review in this release\n" + note
     total = sum(g.count for g in groups)
     shown = min(limit, len(groups))
     lines = [f"{total:,} suggestions in {len(groups):,} groups (the {shown} most frequent):"]
@@ -104,7 +119,7 @@ def render_groups(groups: list[SuggestionGroup], limit: int) -> str:
     lines.append(
         "decide with: tazala review --accept BEFORE AFTER (pin) or --reject BEFORE AFTER (forbid)"
     )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + note
 
 
 class ReviewError(ValueError):
@@ -119,7 +134,7 @@ def record_decisions(
 ) -> list[str]:
     """Append the decisions to rules/kk/variants.tsv; return the lines written. The file is
     checked by loading the rules again, and restored if that fails."""
-    groups = {(g.before, g.after): g for g in suggestion_groups(release)}
+    groups = {(g.before, g.after): g for g in suggestion_groups(release)[0]}
     lines = []
     for pairs, action in ((accepted, "pin"), (rejected, "forbid")):
         for before, after in pairs:

@@ -121,3 +121,43 @@ def test_diff_names_the_inputs_that_changed(setup, capsys):
 def test_sentence_alignment_counts(old, new, counts):
     result = diff_sentences("d", old, new)
     assert (result.added, result.removed, result.changed) == counts
+
+
+def test_suggestions_a_later_stage_settled_are_not_listed(tmp_path):
+    """The OCR stage suggested a word the spelling stage then changed: not open any more."""
+    import json
+
+    from flows.release import Release
+    from flows.review import suggestion_groups
+
+    text = "Бірінші белсенділері келді. Жогаргы Кеңес. Жогаргы орган."
+    row = {"id": "d", "source": "d.txt", "encoding": "utf-8", "text": text, "paragraphs": []}
+    (tmp_path / "documents.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n")
+    suggestions = [
+        ("белсеңділері", "белсенділері", 8),  # settled: the text has the spelling stage's form
+        ("Жогаргы", "Жоғарғы", 28),
+        ("Жогаргы", "Жоғарғы", 43),
+        ("Жогаргы", "Жоғарғы", 44),  # a third suggestion, but no third place to show
+    ]
+    rows = [
+        {
+            "document": "d",
+            "stage": "ocr",
+            "rule": "ocr:lost",
+            "before": b,
+            "after": a,
+            "position": p,
+            "confidence": 0.8,
+        }
+        for b, a, p in suggestions
+    ]
+    (tmp_path / "review.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    )
+    groups, settled = suggestion_groups(Release(tmp_path, "v0001", {}))
+    assert settled == 1
+    [group] = groups
+    assert (group.before, group.after, group.count) == ("жогаргы", "жоғарғы", 3)
+    first, second = (p["context"] for p in group.places)  # two places, each shown once
+    assert "келді. [Жогаргы] Кеңес. Жогаргы орган.…" in first
+    assert "Кеңес. [Жогаргы] орган.…" in second

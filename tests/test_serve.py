@@ -92,6 +92,12 @@ def prefect(env, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def inspect_artifact(env, key: str) -> str:
+    """`prefect artifact inspect KEY`'s output, or "" while there is no such artifact."""
+    shown = prefect(env, "artifact", "inspect", key)
+    return shown.stdout if shown.returncode == 0 else ""
+
+
 def test_served_deployment_runs_when_triggered(prefect_server, tmp_path):
     env, home = prefect_server
     output = tmp_path / "output"
@@ -119,8 +125,13 @@ def test_served_deployment_runs_when_triggered(prefect_server, tmp_path):
         wait_for(lambda: (output / "LATEST").is_file(), 240, "no release appeared", log)
         assert (output / "LATEST").read_text().strip() == "v0001"
         assert len((output / "v0001" / "documents.jsonl").read_text().splitlines()) == 2
-        artifact = prefect(env, "artifact", "inspect", "run-summary")
-        assert artifact.returncode == 0 and "tazala: published v0001" in artifact.stdout
+        summary, table = (
+            wait_for(lambda key=key: inspect_artifact(env, key), 60, f"no {key} artifact", log)
+            for key in ("run-summary", "top-corrections")
+        )
+        assert "tazala: published v0001" in summary
+        assert "'type': 'table'" in table
+        assert '"stage": "encoding", "rule": "ftfy"' in table and '"count": 1' in table
     finally:
         stop(serving)
 
