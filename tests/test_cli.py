@@ -121,3 +121,27 @@ def test_bench_speed_reports_every_stage_of_both_passes(tmp_path):
     for stage in ("encoding", "characters", "layout", "sentences", "ocr", "spelling"):
         assert f"  {stage} " in report
     assert "correct pass" in report and "first copy cold" in report
+
+
+def test_a_failed_run_says_nothing_was_published_and_what_to_do(tmp_path):
+    """A run that fails (here: the disk fills while the flow runs) exits 1 with one message,
+    and output/ holds no release."""
+    script = (
+        "import sys, flows.pipeline as pipeline\n"
+        "def fill_the_disk(*args, **kwargs):\n"
+        "    raise OSError(28, 'No space left on device')\n"
+        "pipeline.run_pipeline = fill_the_disk\n"
+        "from flows.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    output = tmp_path / "output"
+    run = subprocess.run(
+        [sys.executable, "-c", script, "run", "--output", str(output)],
+        capture_output=True,
+        cwd=PROJECT,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stderr
+    assert b"the run failed (OSError: [Errno 28] No space left on device)" in run.stderr
+    assert b"nothing was published" in run.stderr and b"Run again" in run.stderr
+    assert not list(output.glob("v*"))
