@@ -52,3 +52,22 @@ def test_confusion_table_is_validated(tmp_path):
     table.write_text("кк\tқ\t1.0\tlost\n", encoding="utf-8")
     with pytest.raises(RulesError, match=r"confusions.tsv:1: a lost confusion is one letter"):
         read_confusions(table)
+
+
+@pytest.mark.parametrize(
+    ("text", "counts", "suggested"),
+    [
+        ("1985 жылы ОК-тің пленумы болды.", {"ОК": 14}, False),
+        ("1985 жылы ОК-тің пленумы болды.", {}, True),
+    ],
+    ids=["the corpus writes ОК in capitals: an abbreviation", "no corpus: unknown, suggested"],
+)
+def test_the_ending_after_an_abbreviation_is_no_ocr_error(text, counts, suggested):
+    """-тің after ОК is its genitive (ОК-тің, of the CC); alone, тің looks like тін lost its
+    letter. Where the corpus writes ОК in capitals again and again, the stage leaves it."""
+    from flows.statistics import CorpusStatistics
+
+    context = Context(load_rules(PROJECT / "rules"), CorpusStatistics(counts))
+    fixed, changes = fix_ocr_swaps(text, context)
+    assert fixed == text
+    assert any(e.before == "тің" for e in changes.suggestions) is suggested

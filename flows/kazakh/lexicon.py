@@ -404,17 +404,18 @@ class Lexicon:
         return source == "curated" or (source == "kk" and not breaks_native_phonotactics(stem))
 
     def _lookup_hyphenated(self, word: str) -> Entry:
-        """жан-жақты (both parts words), КСРО-ның (an abbreviation and a suffix chain)."""
+        """жан-жақты (both parts words), КСРО-ның (an abbreviation and a suffix chain: valid
+        with a listed abbreviation, attested with one the corpus writes in capitals)."""
         head, _, tail = word.rpartition("-")
         first = self.lookup(head)
-        if first.valid and first.source == "abbreviation":
+        if first.status in ("valid", "attested") and first.source == "abbreviation":
             chain = tuple(
                 r
                 for r in self.analyser.chain(tail)
                 if all(tag.split(".")[0] in INFLECTION for tag in r.tags)
             )
             if chain:
-                return Entry(word, "valid", "abbreviation", chain)
+                return Entry(word, first.status, "abbreviation", chain)
         second = self.lookup(tail)
         if first.valid and second.valid:
             return Entry(word, "valid", first.source, first.readings + second.readings)

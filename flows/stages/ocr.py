@@ -62,6 +62,7 @@ ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұ�
 HIATUS = regex.compile(r"[аәеоөұүыіэ][аәеоөұүыіэи]")
 VOWEL = regex.compile(r"[аәеиоөұүыіэюяёАӘЕИОӨҰҮЫІЭЮЯЁ!1|]")
 NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
+HEAD_BEFORE_HYPHEN = regex.compile(r"[\p{L}\p{N}]+$")  # searched up to the hyphen
 # A period after a word of three letters or more, before a lower-case word: after a space
 # (group 2 empty) or glued to it (group 2 the next word).
 SPECK_AFTER_WORD = regex.compile(
@@ -295,7 +296,7 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
         paragraph = remove_specks(paragraph, corrector, changes)
         replacements: list[tuple[int, int, str]] = []
         for start, word in tokens(paragraph):
-            if word in quiet:
+            if word in quiet or ending_of_valid_compound(paragraph, start, word, corrector):
                 continue
             edit = correct_word(word, offset + start, corrector, kept)
             sure = edit is not None and edit.evidence["wrong"] >= threshold
@@ -309,6 +310,19 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
         return splice(paragraph, replacements)
 
     return by_paragraph(text, fix_paragraph), changes
+
+
+def ending_of_valid_compound(paragraph: str, start: int, word: str, corrector: Corrector) -> bool:
+    """The word after a hyphen completes a form the lexicon knows whole: the case ending of
+    an abbreviation (ОК-тің, where the corpus writes ОК in capitals again and again), the
+    second word of a compound. Alone it is no word, and no OCR error either."""
+    if start < 2 or paragraph[start - 1] != "-":
+        return False
+    head = HEAD_BEFORE_HYPHEN.search(paragraph, 0, start - 1)
+    if head is None:
+        return False
+    whole = corrector.lexicon.lookup(f"{head.group()}-{word}")
+    return whole.valid or whole.source == "abbreviation"  # attested: ОК in the corpus
 
 
 def by_paragraph(text: str, fix_paragraph: Callable[[str, int], str]) -> str:
