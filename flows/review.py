@@ -109,10 +109,10 @@ def render_groups(groups: list[SuggestionGroup], settled: int, limit: int) -> st
     for group in groups[:limit]:
         low, high = min(group.confidence), max(group.confidence)
         sure = f"{low:.2f}" if low == high else f"{low:.2f}-{high:.2f}"
-        note = "" if group.decidable else "  (not one word for one word: edit the rules by hand)"
+        by_hand = "" if group.decidable else "  (not one word for one word: edit the rules by hand)"
         lines.append(
             f"{group.count:>5}×  {group.before} -> {group.after}   {group.rule}, confidence "
-            f"{sure}{note}"
+            f"{sure}{by_hand}"
         )
         lines += [f"         {p['document']}: {p['context']}" for p in group.places]
     lines.append("")

@@ -128,7 +128,7 @@ def test_suggestions_a_later_stage_settled_are_not_listed(tmp_path):
     import json
 
     from flows.release import Release
-    from flows.review import suggestion_groups
+    from flows.review import render_groups, suggestion_groups
 
     text = "Бірінші белсенділері келді. Жогаргы Кеңес. Жогаргы орган."
     row = {"id": "d", "source": "d.txt", "encoding": "utf-8", "text": text, "paragraphs": []}
@@ -158,6 +158,9 @@ def test_suggestions_a_later_stage_settled_are_not_listed(tmp_path):
     assert settled == 1
     [group] = groups
     assert (group.before, group.after, group.count) == ("жогаргы", "жоғарғы", 3)
+    shown = render_groups(groups, settled, limit=5)
+    assert "3 suggestions in 1 groups" in shown
+    assert shown.endswith("(1 more were settled by a later stage, which changed the word)\n")
     first, second = (p["context"] for p in group.places)  # two places, each shown once
     assert "келді. [Жогаргы] Кеңес. Жогаргы орган.…" in first
     assert "Кеңес. [Жогаргы] орган.…" in second
