@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.release import Release
+import regex
+
+from flows.release import Release, ReleaseDocument
 
 
 @dataclass
@@ -52,14 +54,72 @@ EXAMPLES = 3  # sentence pairs kept per document
 
 
 def diff_releases(old: Release, new: Release) -> ReleaseDiff:
-    before = {d.id: list(d.sentences()) for d in old.documents()}
+    """Both releases' documents walked side by side in corpus order (one document of each in
+    memory, whatever the corpus' size); releases not in that order are compared in memory."""
+    try:
+        documents, unchanged = _merge(_in_order(old), _in_order(new))
+    except OutOfOrder:
+        documents, unchanged = _in_memory(old, new)
+    return ReleaseDiff(
+        old.version, new.version, documents, unchanged, list(causes(old.manifest, new.manifest))
+    )
+
+
+class OutOfOrder(Exception):
+    """A release whose documents.jsonl is not in corpus order."""
+
+
+PART = regex.compile(r"\.part(\d+)$")
+
+
+def order_key(document: ReleaseDocument) -> tuple[tuple[str, ...], int, str]:
+    """Where a document stands in corpus order: its file's path, then its part's number."""
+    part = PART.search(document.id)
+    return tuple(document.source.split("/")), int(part.group(1)) if part else 0, document.id
+
+
+def _in_order(release: Release) -> Iterator[tuple[tuple, ReleaseDocument]]:
+    previous = None
+    for document in release.documents():
+        key = order_key(document)
+        if previous is not None and key <= previous:
+            raise OutOfOrder(release.version)
+        previous = key
+        yield key, document
+
+
+def _merge(old: Iterator, new: Iterator) -> tuple[list[DocumentDiff], int]:
     documents, unchanged = [], 0
-    seen = set()
+    a, b = next(old, None), next(new, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and a[0] < b[0]):
+            documents.append(DocumentDiff(a[1].id, "removed", removed=_count(a[1])))
+            a = next(old, None)
+        elif a is None or b[0] < a[0]:
+            documents.append(DocumentDiff(b[1].id, "added", added=_count(b[1])))
+            b = next(new, None)
+        else:
+            before, after = list(a[1].sentences()), list(b[1].sentences())
+            if before == after:
+                unchanged += 1
+            else:
+                documents.append(diff_sentences(b[1].id, before, after))
+            a, b = next(old, None), next(new, None)
+    return documents, unchanged
+
+
+def _count(document: ReleaseDocument) -> int:
+    return sum(len(p) for p in document.paragraphs)
+
+
+def _in_memory(old: Release, new: Release) -> tuple[list[DocumentDiff], int]:
+    before = {d.id: list(d.sentences()) for d in old.documents()}
+    documents, unchanged, seen = [], 0, set()
     for document in new.documents():
         seen.add(document.id)
         sentences = list(document.sentences())
         if document.id not in before:
-            documents.append(DocumentDiff(document.id, "added", added=len(sentences), examples=[]))
+            documents.append(DocumentDiff(document.id, "added", added=len(sentences)))
         elif before[document.id] == sentences:
             unchanged += 1
         else:
@@ -67,9 +127,7 @@ def diff_releases(old: Release, new: Release) -> ReleaseDiff:
     for document_id, sentences in before.items():
         if document_id not in seen:
             documents.append(DocumentDiff(document_id, "removed", removed=len(sentences)))
-    return ReleaseDiff(
-        old.version, new.version, documents, unchanged, list(causes(old.manifest, new.manifest))
-    )
+    return documents, unchanged
 
 
 def diff_sentences(document: str, old: list[str], new: list[str]) -> DocumentDiff:

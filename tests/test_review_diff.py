@@ -164,3 +164,46 @@ def test_suggestions_a_later_stage_settled_are_not_listed(tmp_path):
     first, second = (p["context"] for p in group.places)  # two places, each shown once
     assert "келді. [Жогаргы] Кеңес. Жогаргы орган.…" in first
     assert "Кеңес. [Жогаргы] орган.…" in second
+
+
+def fake_release(folder, version: str, documents: list[tuple[str, list[str]]]):
+    """A release of documents (source path, sentences), in the given order."""
+    import json
+
+    from flows.release import Release
+
+    folder.mkdir(parents=True)
+    with (folder / "documents.jsonl").open("w", encoding="utf-8") as out:
+        for source, sentences in documents:
+            row = {
+                "id": source.removesuffix(".txt"),
+                "source": source,
+                "encoding": "utf-8",
+                "text": "\n".join(sentences),
+                "paragraphs": [sentences],
+                "languages": ["kk"],
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    manifest = {"inputs": [], "rules_fingerprint": "r", "code_version": "c", "parameters": {}}
+    return Release(folder, version, manifest)
+
+
+@pytest.mark.parametrize("order", ["corpus order", "out of order"])
+def test_diff_matches_documents_by_id_however_they_are_ordered(tmp_path, order):
+    from flows.diff import diff_releases
+
+    old = [("a.txt", ["Бір."]), ("b.txt", ["Екі.", "Үш."]), ("d.txt", ["Төрт."])]
+    new = [("a.txt", ["Бір."]), ("c.txt", ["Бес."]), ("d.txt", ["Төрт!"]), ("e.txt", ["Алты."])]
+    if order == "out of order":  # an old release, written in another order: compared in memory
+        new = new[::-1]
+    result = diff_releases(
+        fake_release(tmp_path / "old", "v0001", old), fake_release(tmp_path / "new", "v0002", new)
+    )
+    found = {(d.id, d.status, d.added, d.removed, d.changed) for d in result.documents}
+    assert found == {
+        ("b", "removed", 0, 2, 0),
+        ("c", "added", 1, 0, 0),
+        ("d", "changed", 0, 0, 1),
+        ("e", "added", 1, 0, 0),
+    }
+    assert result.unchanged == 1
