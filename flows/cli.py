@@ -294,7 +294,13 @@ def command_diff(args: argparse.Namespace) -> int:
 
 
 def command_review(args: argparse.Namespace) -> int:
-    from flows.review import ReviewError, record_decisions, render_groups, suggestion_groups
+    from flows.review import (
+        VARIANTS,
+        ReviewError,
+        record_decisions,
+        render_groups,
+        suggestion_groups,
+    )
 
     release = open_release(args.output, args.version)
     if not args.accept and not args.reject:
@@ -305,7 +311,7 @@ def command_review(args: argparse.Namespace) -> int:
         written = record_decisions(Path(args.rules), release, args.accept, args.reject)
     except ReviewError as problem:
         raise UsageError(str(problem)) from None
-    target = Path(args.rules) / "kk" / "variants.tsv"
+    target = Path(args.rules) / VARIANTS
     for line in written:
         print(f"{target}: {line.replace(chr(9), '  ')}")
     if written:

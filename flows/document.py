@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import regex
+
 
 @dataclass(frozen=True, slots=True)
 class Edit:
@@ -99,6 +101,28 @@ def changed_span(before: str, after: str) -> tuple[int, str, str]:
         end_b -= 1
         end_a -= 1
     return start, before[start:end_b], after[start:end_a]
+
+
+def word_offsets(text: str, word: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Where `word` stands in `text` as a whole word (not inside a longer one), between
+    `start` and `end`."""
+    pattern = regex.compile(rf"(?<!\w){regex.escape(word)}(?!\w)")
+    return [m.start() for m in pattern.finditer(text, start, len(text) if end is None else end)]
+
+
+def nearest(
+    offsets: list[int], position: int, taken: set[int] | frozenset[int] = frozenset()
+) -> int | None:
+    """The offset closest to `position` that is not `taken`; None when there is none. An
+    edit records where it was in its stage's input; later stages move the text a little."""
+    free = [offset for offset in offsets if offset not in taken]
+    return min(free, key=lambda offset: abs(offset - position), default=None)
+
+
+def context_around(text: str, start: int, end: int, width: int) -> tuple[str, str]:
+    """Up to `width` characters of the same line before `start` and after `end`."""
+    left = text[max(0, start - width) : start].split("\n")[-1]
+    return left, text[end : end + width].split("\n")[0]
 
 
 def line_edits(stage: str, rule: str, before: str, after: str) -> list[Edit]:

@@ -177,7 +177,12 @@ def discover_inputs(corpus: Path) -> tuple[list[Input], list[dict[str, str]]]:
             taken.discard(document)
             continue
         inputs.append(item)
-    return inputs, sorted(skipped, key=lambda s: s["path"].split("/"))
+    return inputs, in_path_order(skipped)
+
+
+def in_path_order(skipped: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Skipped files in the order of the corpus walk (folders as path parts)."""
+    return sorted(skipped, key=lambda entry: entry["path"].split("/"))
 
 
 def file_problem(path: bytes, root: Path) -> str | None:
@@ -290,7 +295,12 @@ def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
     """The candidate whose reading of the bytes the character model finds most plausible."""
     sixteen_bit = b"\0" in data  # NUL bytes: UTF-16/32 text, or binary
     model = kazakh_model()
-    if not sixteen_bit and "utf-8" in candidates and (mixed := decode_mixed(data, candidates)):
+    if (
+        not sixteen_bit
+        and "utf-8" in candidates
+        and not is_utf8(data)
+        and (mixed := decode_mixed(data, candidates))
+    ):
         return mixed
     sample = data[:SAMPLE_BYTES]
     scored = []
@@ -346,17 +356,14 @@ def looks_random(encoding: str, score: float, sample_bytes: int) -> bool:
 
 
 def text_with_nul_bytes(data: bytes, candidates: tuple[str, ...]) -> Decoded:
-    """A text with stray NUL bytes (padding left by a crashed editor or copy): read as if they
-    were not there, and kept, for the characters stage to remove and count. Binary data with
-    NULs reads as noise and is skipped."""
+    """A text with stray NUL bytes (padding left by a crashed editor or copy): read without
+    them, their number noted. Binary data with NULs reads as noise and is skipped."""
     nul_bytes = data.count(0)
     stripped = data.replace(b"\0", b"")
     if nul_bytes <= NUL_SHARE * len(data) and stripped.strip():
         decoded = decode_bytes(stripped, candidates)
         if decoded.score is None or decoded.score >= TEXT_WITH_NULS_FLOOR:
-            text = data.decode(decoded.encoding.split("+")[-1], "replace")
-            note = f"{nul_bytes:,} NUL bytes in the text (removed by the characters stage)"
-            return replace(decoded, text=text, note=note)
+            return replace(decoded, note=f"{nul_bytes:,} NUL bytes in the file, dropped")
     raise SkippedInput("binary file (NUL bytes, and no reading of it looks like text)")
 
 
@@ -366,8 +373,8 @@ def decode_mixed(data: bytes, candidates: tuple[str, ...]) -> Decoded | None:
     is valid UTF-8 is read as UTF-8 when that reading is the more plausible one."""
     lines = data.split(b"\n")
     utf8 = [not line.isascii() and is_utf8(line) for line in lines]
-    if not any(utf8) or all(u or line.isascii() for u, line in zip(utf8, lines, strict=True)):
-        return None  # no UTF-8 letters, or the whole file is UTF-8
+    if not any(utf8):
+        return None  # no line with UTF-8 letters
     rest = b"\n".join(line for u, line in zip(utf8, lines, strict=True) if not u)
     code_page = detect_encoding(rest, tuple(c for c in candidates if c != "utf-8"))
     model = kazakh_model()

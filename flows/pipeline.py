@@ -48,7 +48,14 @@ from flows.clean import run_stages
 from flows.crash import crash_point
 from flows.decisions import decide_partition, prime_stages
 from flows.document import Document
-from flows.ingest import Input, SkippedInput, decode_bytes, pinned_encoding, sha256_file
+from flows.ingest import (
+    Input,
+    SkippedInput,
+    decode_bytes,
+    in_path_order,
+    pinned_encoding,
+    sha256_file,
+)
 from flows.plan import RunPlan, Shard, plan_run
 from flows.progress import Progress
 from flows.publish import write_chunk, write_release
@@ -226,7 +233,7 @@ def publish_release(
     """Write the release beside output/ and rename it into place; returns its version."""
     encodings = {e["path"]: e["input"] for e in entries if e["input"]}
     skipped = [{"path": e["path"], "reason": e["skipped"]} for e in entries if e["skipped"]]
-    skipped = sorted([*plan.skipped, *skipped], key=lambda s: s["path"].split("/"))
+    skipped = in_path_order([*plan.skipped, *skipped])
     return write_release(plan, encodings, skipped, [Path(p) for p in chunks], Path(lexicon))
 
 
@@ -476,8 +483,7 @@ def publish_corrections_artifact(version: str, top: list[dict[str, Any]]) -> Non
 
     create_table_artifact(
         key="top-corrections",
-        table=[{**c} for c in top]
-        or [{"stage": "", "rule": "", "before": "", "after": "", "count": 0}],
+        table=top,
         description=f"tazala {version}: the most frequent edits (all of them: changes.jsonl)",
     )
 

@@ -18,6 +18,7 @@ from flows.ingest import (
     SkippedInput,
     decode_bytes,
     discover_inputs,
+    in_path_order,
     pinned_encoding,
     read_sources,
     unique_id,
@@ -191,7 +192,7 @@ def plan_run(corpus: str, output: str, rules_folder: str, shard_mb: float) -> Ru
     listed = [[i.path, i.sha256] for i in files] + [[s["path"], s["reason"]] for s in skipped]
     fingerprint = release_fingerprint(listed, rules.fingerprint, code, parameters)
     inputs, too_large = split_large_inputs(files, Path(corpus), rules, pins)
-    skipped = sorted([*skipped, *too_large], key=lambda s: s["path"].split("/"))
+    skipped = in_path_order([*skipped, *too_large])
     shard_bytes = max(1, int(shard_mb * 1024 * 1024))
     return RunPlan(
         corpus,

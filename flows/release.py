@@ -133,6 +133,13 @@ def write_latest(output: Path, version: str) -> None:
     os.replace(temporary, output / LATEST)
 
 
+def jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON-lines file of a release, one at a time."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield json.loads(line)
+
+
 def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -206,17 +213,15 @@ class Release:
     manifest: dict[str, Any]
 
     def documents(self) -> Iterator[ReleaseDocument]:
-        with (self.path / "documents.jsonl").open(encoding="utf-8") as lines:
-            for line in lines:
-                row = json.loads(line)
-                yield ReleaseDocument(
-                    row["id"],
-                    row["source"],
-                    row["encoding"],
-                    row["text"],
-                    row["paragraphs"],
-                    row.get("languages", ["kk"] * len(row["paragraphs"])),
-                )
+        for row in jsonl_rows(self.path / "documents.jsonl"):
+            yield ReleaseDocument(
+                row["id"],
+                row["source"],
+                row["encoding"],
+                row["text"],
+                row["paragraphs"],
+                row.get("languages", ["kk"] * len(row["paragraphs"])),
+            )
 
     def document(self, document_id: str) -> ReleaseDocument:
         """The document with this id; KeyError naming the release when there is none."""

@@ -14,13 +14,13 @@ to that position, and lists the edits it cannot find (removed lines, joined line
 from __future__ import annotations
 
 import html
-import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flows.document import context_around, nearest, word_offsets
+from flows.release import jsonl_rows
 from flows.report import _warnings
 from flows.stages import STAGES
 
@@ -106,14 +106,8 @@ def _key(edit: dict[str, Any]) -> tuple[str, str, str, str]:
     return (edit["stage"], edit["rule"], edit["before"], edit["after"])
 
 
-def _rows(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            yield json.loads(line)
-
-
 def edit_counts(folder: Path) -> Counter[str]:
-    return Counter(row["document"] for row in _rows(folder / "changes.jsonl"))
+    return Counter(row["document"] for row in jsonl_rows(folder / "changes.jsonl"))
 
 
 def collect_edits(
@@ -123,7 +117,7 @@ def collect_edits(
     each of the most frequent edits."""
     edits: dict[str, list[dict[str, Any]]] = defaultdict(list)
     examples: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in _rows(folder / "changes.jsonl"):
+    for row in jsonl_rows(folder / "changes.jsonl"):
         if row["document"] in documents and len(edits[row["document"]]) < EDITS_SHOWN:
             edits[row["document"]].append(row)
         key = _key(row)
@@ -135,24 +129,19 @@ def collect_edits(
 def document_texts(folder: Path, documents: set[str]) -> dict[str, str]:
     return {
         row["id"]: row["text"]
-        for row in _rows(folder / "documents.jsonl")
+        for row in jsonl_rows(folder / "documents.jsonl")
         if row["id"] in documents
     }
 
 
 def place(edit: dict[str, Any], text: str) -> Placed | None:
     """The occurrence of the edit's `after` nearest its recorded position, if any."""
-    after = edit["after"]
+    after, position = edit["after"], edit["position"]
     if len(after.strip()) < 2:
         return None  # a removal, a space, a single sign: nothing to find it by
-    low = max(0, edit["position"] - SEARCH_WINDOW)
-    best = None
-    start = text.find(after, low)
-    while 0 <= start <= edit["position"] + SEARCH_WINDOW:
-        if best is None or abs(start - edit["position"]) < abs(best - edit["position"]):
-            best = start
-        start = text.find(after, start + 1)
-    return None if best is None else Placed(best, best + len(after), edit)
+    low, high = max(0, position - SEARCH_WINDOW), position + SEARCH_WINDOW + len(after)
+    start = nearest(word_offsets(text, after, low, min(high, len(text))), position)
+    return None if start is None else Placed(start, start + len(after), edit)
 
 
 def _summary(manifest: dict[str, Any]) -> str:
@@ -199,8 +188,7 @@ def _context(edit: dict[str, Any], texts: dict[str, str]) -> str:
     where = f"<code>{_e(edit['document'])}</code>"
     if placed is None:
         return f"{where}: <del>{_e(edit['before'])}</del> → <ins>{_e(edit['after'])}</ins>"
-    left = text[max(0, placed.start - CONTEXT) : placed.start].split("\n")[-1]
-    right = text[placed.end : placed.end + CONTEXT].split("\n")[0]
+    left, right = context_around(text, placed.start, placed.end, CONTEXT)
     return (
         f'{where}: <span class="context">…{_e(left)}</span><del>{_e(edit["before"])}</del>'
         f'<ins>{_e(edit["after"])}</ins><span class="context">{_e(right)}…</span>'

@@ -12,16 +12,13 @@ the next `tazala run` publishes a new release whose manifest names the changed r
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-import regex
-
-from flows.release import Release
+from flows.document import context_around, nearest, word_offsets
+from flows.release import Release, jsonl_rows
 from flows.rules import CYRILLIC_WORD, RulesError, load_rules
 
 VARIANTS = Path("kk") / "variants.tsv"
@@ -53,45 +50,37 @@ def suggestion_groups(release: Release) -> tuple[list[SuggestionGroup], int]:
     groups: dict[tuple[str, str], SuggestionGroup] = {}
     settled = 0
     documents = release.documents()
-    by_document = groupby(_rows(release.path / "review.jsonl"), key=lambda row: row["document"])
+    suggestions = jsonl_rows(release.path / "review.jsonl")
+    by_document = groupby(suggestions, key=lambda row: row["document"])
     for document_id, rows in by_document:
         text = next((d.text for d in documents if d.id == document_id), "")
         shown: set[int] = set()  # two suggestions never show the same place
         for row in rows:
-            if not regex.search(rf"(?<!\w){regex.escape(row['before'])}(?!\w)", text):
+            offsets = word_offsets(text, row["before"])
+            if not offsets:
                 settled += 1
                 continue
             key = (row["before"].lower(), row["after"].lower())
             group = groups.setdefault(key, SuggestionGroup(*key, row["stage"], row["rule"]))
             group.count += 1
             group.confidence.append(row["confidence"])
-            if len(group.places) < CONTEXTS and (context := context_of(row, text, shown)):
+            if len(group.places) < CONTEXTS and (context := context_of(row, text, offsets, shown)):
                 group.places.append({**row, "context": context})
     return sorted(groups.values(), key=lambda g: (-g.count, g.before, g.after)), settled
 
 
-def _rows(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            yield json.loads(line)
-
-
-def context_of(suggestion: dict[str, Any], text: str, shown: set[int]) -> str | None:
+def context_of(
+    suggestion: dict[str, Any], text: str, offsets: list[int], shown: set[int]
+) -> str | None:
     """The words around the suggested word in the release text (where it still stands, as
-    the suggestion was not applied): its occurrence nearest the recorded position that is
-    not in `shown` yet (then added to it); None when every occurrence is shown already."""
-    word, position = suggestion["before"], suggestion["position"]
-    best, start = -1, text.find(word)
-    while start >= 0:
-        nearer = best < 0 or abs(start - position) < abs(best - position)
-        if nearer and start not in shown:
-            best = start
-        start = text.find(word, start + 1)
-    if best < 0:
+    the suggestion was not applied, at `offsets`): its occurrence nearest the recorded
+    position that is not in `shown` yet (then added to it); None when all are shown."""
+    word = suggestion["before"]
+    start = nearest(offsets, suggestion["position"], shown)
+    if start is None:
         return None
-    shown.add(best)
-    left = text[max(0, best - CONTEXT) : best].split("\n")[-1]
-    right = text[best + len(word) : best + len(word) + CONTEXT].split("\n")[0]
+    shown.add(start)
+    left, right = context_around(text, start, start + len(word), CONTEXT)
     return f"…{left}[{word}]{right}…"
 
 

@@ -402,7 +402,8 @@ def read_boilerplate(path: Path) -> tuple[BoilerplateRule, ...]:
         if probe := slow_probe(compiled):
             raise RulesError(
                 f"{path}:{number}: pattern {name!r} takes over {PROBE_SECONDS} s on the line "
-                f"{probe!r}: it backtracks without end (nested repeats such as (a+)+); rewrite it"
+                f"{probe!r}: it backtracks without end (a repeat of alternatives that match the "
+                "same text, such as (\\w|\\w)+); rewrite it"
             )
         rules.append(BoilerplateRule(name, kind, compiled))
     return tuple(rules)
