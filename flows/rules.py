@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import shutil
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -129,6 +130,23 @@ def fingerprint_folder(folder: Path) -> str:
         digest.update(relative.encode() + b"\0")
         digest.update(bytes.fromhex(file_digest))
     return digest.hexdigest()
+
+
+class RulesChanged(RuntimeError):
+    """The rules folder changed between planning a run and copying it for the run's tasks."""
+
+
+def snapshot_rules(folder: str | Path, target: Path, fingerprint: str) -> Path:
+    """Copy the rules folder to `target` and check it is the one the run was planned with:
+    every task of the run reads this copy, so a linguist saving a file (or `tazala review
+    --accept`) during a run changes the next run, never half of this one."""
+    shutil.copytree(folder, target)
+    if fingerprint_folder(target) != fingerprint:
+        raise RulesChanged(
+            f"the rules in {folder} changed after the run was planned; nothing was published: "
+            "run again once they are saved"
+        )
+    return target
 
 
 def load_rules(folder: str | Path) -> Rules:
