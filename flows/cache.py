@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.document import Document, document_from_json, document_to_json
+from flows.release import write_new_file
 
 CACHE = ".cache"
 PASSES = ("repair", "correct")
@@ -54,7 +55,7 @@ def write_atomically(path: Path, text: str) -> None:
     """Write beside the target and rename: readers see the old file, or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8", newline="\n")
+    write_new_file(temporary, text)  # never through a link planted under the temporary name
     os.replace(temporary, path)
 
 
@@ -95,6 +96,10 @@ def prune_cache(cache: Path, used: Iterable[Path]) -> int:
     removed = 0
     for step in PASSES:
         folder = cache / step
+        if folder.is_symlink():  # not the cache's own folder: remove the link, not its files
+            folder.unlink()
+            removed += 1
+            continue
         if not folder.is_dir():
             continue
         for path in folder.iterdir():
