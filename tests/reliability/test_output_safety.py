@@ -330,3 +330,32 @@ def test_output_and_corpus_inside_each_other_are_refused_before_anything_runs(tm
     assert run.returncode == 2, run.stderr[-2000:]
     assert run.stderr.count("\n") == 1 and "--output" in run.stderr and "--corpus" in run.stderr
     assert tree(tmp_path) == before, "nothing was written"
+
+
+# --- review decisions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", load_cases("crafted_reviews.json"))
+@pytest.mark.parametrize("decision", ["--accept", "--reject"])
+def test_a_crafted_review_entry_is_refused_and_the_rules_are_unchanged(
+    case, decision, tmp_path, capsys
+):
+    output, rules = tmp_path / "output", tmp_path / "rules"
+    shutil.copytree(PROJECT / "rules", rules)
+    fake_release(output / "v0001", review=suggestion(**{case["field"]: case["value"]}))
+    variants = (rules / "kk" / "variants.tsv").read_bytes()
+    arguments = ["review", "--output", str(output), "--rules", str(rules)]
+    assert main([*arguments, decision, *SUGGESTED]) == 2
+    err = one_line_error(capsys)
+    assert f"{output / 'v0001' / 'review.jsonl'}:1:" in err and case["field"] in err
+    assert (rules / "kk" / "variants.tsv").read_bytes() == variants
+
+
+def test_a_review_entry_as_a_run_writes_it_is_still_accepted(tmp_path, capsys):
+    output, rules = tmp_path / "output", tmp_path / "rules"
+    shutil.copytree(PROJECT / "rules", rules)
+    fake_release(output / "v0001")
+    arguments = ["review", "--output", str(output), "--rules", str(rules)]
+    assert main([*arguments, "--accept", *SUGGESTED]) == 0
+    written = (rules / "kk" / "variants.tsv").read_text(encoding="utf-8").splitlines()[-1]
+    assert written == "рашиди\tрашиді\tpin\taccepted in review of v0001 (ocr:lost, 1 suggestion)"
