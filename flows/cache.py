@@ -92,6 +92,9 @@ def read_meta(path: Path) -> dict[str, Any] | None:
 def prune_cache(cache: Path, used: Iterable[Path]) -> int:
     """Remove every cache file this run did not use (and leftovers of killed runs); returns
     how many files went."""
+    if cache.is_symlink():  # not the run's own cache: remove the link, never the files
+        cache.unlink()
+        return 1
     keep = {path.resolve() for path in used}
     removed = 0
     for step in PASSES:

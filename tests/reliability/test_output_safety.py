@@ -155,16 +155,20 @@ def outside_folder(path: Path) -> Path:
     return path
 
 
-def test_pruning_removes_a_linked_cache_folder_not_its_files(tmp_path):
+@pytest.mark.parametrize("linked", [".cache", ".cache/repair", ".cache/correct"])
+def test_pruning_removes_a_linked_cache_folder_not_its_files(tmp_path, linked):
     from flows.cache import prune_cache
 
-    cache, target = tmp_path / "output" / ".cache", outside_folder(tmp_path / "elsewhere")
-    cache.mkdir(parents=True)
-    (cache / "correct").symlink_to(target, target_is_directory=True)
+    output, target = tmp_path / "output", tmp_path / "elsewhere"
+    for step in ("repair", "correct"):  # a whole cache's worth of files
+        outside_folder(target / step)
+    (output / linked).parent.mkdir(parents=True, exist_ok=True)
+    points_to = target if linked == ".cache" else target / Path(linked).name
+    (output / linked).symlink_to(points_to, target_is_directory=True)
     before = tree(target)
-    prune_cache(cache, used=[])
+    prune_cache(output / ".cache", used=[])
     assert tree(target) == before
-    assert not (cache / "correct").is_symlink()
+    assert not (output / linked).is_symlink()
 
 
 @pytest.mark.parametrize("linked", [".cache", ".cache/repair", ".cache/correct"])
