@@ -204,7 +204,7 @@ def write_new_file(path: Path, text: str) -> None:
     (not its target), and one planted after that makes the open fail (O_NOFOLLOW)."""
     path.unlink(missing_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
-    with os.fdopen(os.open(path, flags, 0o644), "wb") as out:
+    with os.fdopen(os.open(path, flags, 0o666), "wb") as out:  # the umask applies
         out.write(text.encode("utf-8"))
 
 

@@ -75,7 +75,7 @@ def open_lock_file(path: Path) -> TextIO:
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return os.fdopen(os.open(path, flags, 0o644), "r+", encoding="utf-8")
+        return os.fdopen(os.open(path, flags, 0o666), "r+", encoding="utf-8")
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise OutputNotWritable(
