@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.document import Document, document_from_json, document_to_json
+from flows.release import write_new_file
 
 CACHE = ".cache"
 PASSES = ("repair", "correct")
@@ -62,7 +63,7 @@ def write_atomically(path: Path, text: str) -> None:
     """Write beside the target and rename: readers see the old file, or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8", newline="\n")
+    write_new_file(temporary, text)  # never through a link planted under the temporary name
     os.replace(temporary, path)
 
 
@@ -138,10 +139,17 @@ def read_meta(path: Path) -> dict[str, Any] | None:
 def prune_cache(cache: Path, used: Iterable[Path]) -> int:
     """Remove every cache file this run did not use (and leftovers of killed runs); returns
     how many files went."""
+    if cache.is_symlink():  # not the run's own cache: remove the link, never the files
+        cache.unlink()
+        return 1
     keep = {path.resolve() for path in used}
     removed = 0
     for step in PASSES:
         folder = cache / step
+        if folder.is_symlink():  # not the cache's own folder: remove the link, not its files
+            folder.unlink()
+            removed += 1
+            continue
         if not folder.is_dir():
             continue
         for path in folder.iterdir():

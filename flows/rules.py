@@ -214,23 +214,24 @@ def read_confusions(path: Path) -> tuple[Any, ...]:
 STEM_KINDS = ("function", "noun", "verb", "adjective", "loan", "name", "abbreviation")
 
 
+def variant_problem(variant: str, canonical: str, action: str) -> str | None:
+    """What makes a row of variants.tsv wrong, or None (`tazala review` checks its decisions
+    with this too, before writing them)."""
+    for word in (variant, canonical):
+        if not CYRILLIC_WORD.fullmatch(word) or word != word.lower():
+            return f"{word!r} must be a lower-case Cyrillic word"
+    if variant == canonical:
+        return "variant and canonical form are the same"
+    if action not in VARIANT_ACTIONS:
+        return f"action {action!r} must be one of {', '.join(VARIANT_ACTIONS)}"
+    return None
+
+
 def read_variants(path: Path) -> VariantOverrides:
     """variant<TAB>canonical<TAB>pin|forbid[<TAB>note], lower-case Cyrillic words."""
-
-    def check(row: list[str]) -> str | None:
-        variant, canonical, action = row[:3]
-        for word in (variant, canonical):
-            if not CYRILLIC_WORD.fullmatch(word) or word != word.lower():
-                return f"{word!r} must be a lower-case Cyrillic word"
-        if variant == canonical:
-            return "variant and canonical form are the same"
-        if action not in VARIANT_ACTIONS:
-            return f"action {action!r} must be one of {', '.join(VARIANT_ACTIONS)}"
-        return None
-
     pinned: dict[str, str] = {}
     forbidden: set[tuple[str, str]] = set()
-    for row in read_table(path, 3, check):
+    for row in read_table(path, 3, lambda row: variant_problem(*row[:3])):
         variant, canonical, action = row[:3]
         if action == "forbid":
             forbidden.add((variant, canonical))
