@@ -25,14 +25,17 @@ from flows.stages.base import Context, Stage
 
 OPENERS = '"«“„(['
 # Terminal punctuation, closing quotes/brackets, spaces, then what starts a sentence: a capital
-# letter (after any opening quotes) or a list marker.
-SPACED_END = regex.compile(r"[.!?…]+[\"»”)\]]*( +)(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) )")
+# letter (after any opening quotes) or a list marker. Tried only where a run of marks begins,
+# and taken whole (possessive): from inside the run every start would read to its end again,
+# and a run of dots before a space (a table of contents' dot leaders) would cost its square.
+SPACED_END = regex.compile(r"(?<![.!?…])[.!?…]++[\"»”)\]]*+( +)(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) )")
 # A sentence end with no space: a lower-case Cyrillic word, a period, then a capitalised
 # Cyrillic word ("жоқ.Қоғамды") or a list marker ("ұсынды.3)"). Latin text is left alone: there a
-# glued period is more often a domain or a file name.
+# glued period is more often a domain or a file name. What follows is checked first: the look
+# back over the run of marks is then made once per run (at its end), not at every position.
 GLUED_END = regex.compile(
-    r"(?<=[\p{Ll}&&\p{Cyrillic}]{2}[.!?…]+)"
-    r"(?=[\p{Lu}&&\p{Cyrillic}][\p{Ll}&&\p{Cyrillic}]|\d{1,2}\))",
+    r"(?=[\p{Lu}&&\p{Cyrillic}][\p{Ll}&&\p{Cyrillic}]|\d{1,2}\))"
+    r"(?<=[\p{Ll}&&\p{Cyrillic}]{2}[.!?…]+)",
     regex.V1,
 )
 LETTERS = regex.compile(r"\p{L}+")
