@@ -92,6 +92,14 @@ def inside(mark: str) -> Callable[[str, random.Random], str]:
     return lambda word, rng: mark.join(word)
 
 
+LOST = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
+
+
+def lost_letters(text: str) -> str:
+    """The text as an OCR model for Russian reads it: Kazakh letters lost to look-alikes."""
+    return text.translate(LOST)
+
+
 def alternating_scripts(size: int, rng: random.Random) -> str:
     """Cyrillic and Latin look-alikes by turns, letter by letter (аaеeоo...)."""
     pairs = "аaеeоoрpсcуyхxАAВBЕEКKМMНHОOРPСCТTХX"
@@ -132,6 +140,19 @@ def dot_leader_run(size: int, rng: random.Random) -> str:
     """One run of dots before a space and a page number: no sentence starts after it."""
     head, tail = "Кіріспе ", " 12 бет"
     return head + "." * (size - len(head) - len(tail)) + tail
+
+
+def wrapped_without_periods(size: int, rng: random.Random) -> str:
+    """One paragraph hard-wrapped at 70 columns with no sentence end: every line is joined
+    to the one before."""
+    text = " ".join(word for word in words(rng, size // 6 + 1) if not word.endswith("."))
+    lines, line = [], []
+    for word in text.split(" "):
+        if sum(map(len, line)) + len(line) + len(word) > 70:
+            lines.append(" ".join(line))
+            line = []
+        line.append(word)
+    return "\n".join([*lines, " ".join(line)])[:size]
 
 
 def glued_sentences(size: int, rng: random.Random) -> str:
@@ -186,6 +207,7 @@ HOSTILE: dict[str, Callable[[int, random.Random], str]] = {
     "soft-hyphen-in-words": per_word(inside("\u00ad")),
     # letter case and scripts
     "all-capitals": lambda size, rng: prose(size, rng).upper()[:size],
+    "lost-kazakh-letters": lambda size, rng: lost_letters(prose(size, rng, "\n"))[:size],
     "alternating-scripts": alternating_scripts,
     # glued text
     "glued-words": lambda size, rng: "".join(words(rng, size // 4 + 1))[:size],
@@ -193,6 +215,7 @@ HOSTILE: dict[str, Callable[[int, random.Random], str]] = {
     # long paragraphs and lines
     "one-paragraph": lambda size, rng: prose(size, rng)[:size],
     "one-paragraph-lines": lambda size, rng: prose(size, rng, "\n")[:size],
+    "wrapped-without-periods": wrapped_without_periods,
     "very-long-line-words": lambda size, rng: " ".join(words(rng, size // 5 + 1))[:size],
     # digits, punctuation, abbreviations
     "digit-run": repeat("7"),

@@ -36,6 +36,7 @@ from flows.kazakh.language import (
     paragraph_language,
 )
 from flows.kazakh.lexicon import (
+    MAX_WORD_LETTERS,
     VOWEL_LETTERS,
     Lexicon,
     base_lexicon,
@@ -92,11 +93,6 @@ UNKNOWN_COST_KEPT, UNKNOWN_COST_LOST = 2.0, 5.0
 SIGN_DOUBT, HARMONY_DOUBT, NAME_LEEWAY = 3.0, 2.0, 0.5
 LOST_WHERE_KEPT = 1.5  # a lost letter in a text that keeps its Kazakh letters is less likely
 KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh letters, too
-# Letters of the longest word the stage corrects. The candidate search, the glued-word splits
-# and the readings all grow with a word's length (the splits as its square), and a "word"
-# longer than two long Kazakh words glued (a line OCR ran together, тиітиітиі…) is no
-# misread word: it is left as it stands, as the stage leaves anything it cannot judge.
-MAX_WORD_LETTERS = 40
 # A paragraph of letter noise (keys struck at random, a reading no stage could repair) is no
 # Kazakh text with misread words: its every word is new and unknown, and searching candidates
 # for each costs milliseconds, so such text would run 100 times slower than prose. By the
@@ -314,6 +310,21 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
     choice = float(context.rules.parameter("ocr", "choice_threshold", threshold))
     kept = kept_share(text)
     quiet = corrector.quiet
+    # A word's edit is the same throughout the document (`kept` is the document's): judged
+    # once, then copied to each place. Text that lost its letters needs an edit in most words.
+    edits: dict[str, Edit | None] = {}
+
+    def judged(word: str, position: int) -> Edit | None:
+        if word not in edits:
+            if len(edits) >= WORD_TYPES:
+                return correct_word(word, position, corrector, kept)
+            edits[word] = correct_word(word, 0, corrector, kept)
+        if (e := edits[word]) is None:
+            return None
+        evidence = dict(e.evidence or {})  # its own: a record of the edit at this place
+        return Edit(
+            e.stage, e.rule, e.before, e.after, position, e.confidence, evidence, e.alternatives
+        )
 
     def fix_paragraph(paragraph: str, offset: int) -> str:
         if not corrector.is_kazakh(paragraph):
@@ -325,7 +336,7 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
                 continue
             if word in quiet or ending_of_valid_compound(paragraph, start, word, corrector):
                 continue
-            edit = correct_word(word, offset + start, corrector, kept)
+            edit = judged(word, offset + start)
             sure = edit is not None and edit.evidence["wrong"] >= threshold
             sure = sure and edit.confidence >= choice
             if not sure and (glued := split_glued(word, offset + start, corrector)):

@@ -102,10 +102,12 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
             if how == "join" and HYPHEN_AT_END.search(pending[-TAIL:]):
                 pending = join_hyphenated(pending, line, changes)
             elif how == "join":
-                pending = f"{pending} {line}"
+                # extended in place (CPython): a copy per line cost a paragraph of lines with
+                # no sentence end (a hard-wrapped PDF without periods) its square
+                pending += f" {line}"
                 changes.count("join-lines")
             elif how == "join-period":
-                pending = f"{pending}. {line}"
+                pending += f". {line}"
                 changes.count("join-lines-restore-period")
             else:
                 current.append(end_sentence(pending, rules, changes))
