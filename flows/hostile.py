@@ -212,6 +212,7 @@ HOSTILE: dict[str, Callable[[int, random.Random], str]] = {
     # glued text
     "glued-words": lambda size, rng: "".join(words(rng, size // 4 + 1))[:size],
     "glued-sentences": glued_sentences,
+    "glued-sentences-no-spaces": repeat("Келді."),
     # long paragraphs and lines
     "one-paragraph": lambda size, rng: prose(size, rng)[:size],
     "one-paragraph-lines": lambda size, rng: prose(size, rng, "\n")[:size],

@@ -1,6 +1,7 @@
-"""Hostile text (issue 19): every pattern of `tazala bench hostile`, small, within a CPU budget
-generous enough not to be flaky (hostile_patterns.json: pattern, size, budget, why); and a word
-that would respell without end (тиі × 16) cleaned by the real command in bounded memory.
+"""Hostile text (issue 19): every pattern of `tazala bench hostile` within a CPU budget
+generous enough not to be flaky (hostile_patterns.json: pattern, size, budget, why), small, or
+larger where a cost that grew with the square of a line shows; and a word that would respell
+without end (тиі × 16) cleaned by the real command in bounded memory.
 
 The benchmark itself (three sizes, growth per doubling, MB/s, peak memory) is in the README."""
 
