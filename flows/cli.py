@@ -371,7 +371,10 @@ def command_bench(args: argparse.Namespace) -> int:
     if args.what == "hostile":  # FILES are pattern names here (default: all)
         from flows.bench import bench_hostile
 
-        rows, passed = bench_hostile(rules, args.rules, args.files)
+        try:
+            rows, passed = bench_hostile(rules, args.rules, args.files)
+        except ValueError as problem:  # a pattern name it does not know
+            raise UsageError(str(problem)) from None
         print("\n".join(rows))
         return 0 if passed else 1
     paths = [Path(p) for p in args.files] or sorted(Path("corpus").glob("**/*.txt"))

@@ -101,6 +101,9 @@ KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh l
 NOISE_PER_LETTER = -6.0
 NOISE_MIN_LETTERS = 200  # a shorter paragraph (a heading, a name) is too short to judge
 MAX_QUIET = 3 * WORD_TYPES  # word types; beyond, they are judged again (from the memos)
+# Word types whose edit a document keeps while it is corrected (an edit with its evidence is
+# about a kilobyte: 20 MB at most); the rarer ones beyond are judged again at each place.
+DOCUMENT_WORD_TYPES = 20_000
 KAZAKH_LETTER_SHARE = 0.06  # of Cyrillic letters in Kazakh prose, about; below it letters were lost
 
 
@@ -316,7 +319,7 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
 
     def judged(word: str, position: int) -> Edit | None:
         if word not in edits:
-            if len(edits) >= WORD_TYPES:
+            if len(edits) >= DOCUMENT_WORD_TYPES:
                 return correct_word(word, position, corrector, kept)
             edits[word] = correct_word(word, 0, corrector, kept)
         if (e := edits[word]) is None:
