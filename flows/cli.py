@@ -7,7 +7,7 @@
     tazala show V     print a release's report (or its manifest)
     tazala evaluate   score `tazala clean` against gold passages
     tazala lexicon    words on stdin -> what the lexicon knows of each (TSV)
-    tazala bench      benchmarks: mojibake restoration, speed, lexicon, the whole flow
+    tazala bench      benchmarks: mojibake restoration, speed, lexicon, the whole flow, hostile text
 
 Prefect is imported only by `run`: the other commands stay fast.
 """
@@ -379,6 +379,15 @@ def command_bench(args: argparse.Namespace) -> int:
     from flows.bench import bench_encoding, bench_flow, bench_lexicon, bench_speed
 
     rules = load_rules(args.rules)
+    if args.what == "hostile":  # FILES are pattern names here (default: all)
+        from flows.bench import bench_hostile
+
+        try:
+            rows, passed = bench_hostile(rules, args.rules, args.files)
+        except ValueError as problem:  # a pattern name it does not know
+            raise UsageError(str(problem)) from None
+        print("\n".join(rows))
+        return 0 if passed else 1
     paths = [Path(p) for p in args.files] or sorted(Path("corpus").glob("**/*.txt"))
     if not paths:
         raise UsageError("no files to benchmark; pass some, or run where corpus/ has .txt files")
@@ -532,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_corpus_options(lexicon)
     lexicon.set_defaults(handler=command_lexicon)
     bench = commands.add_parser("bench", help="benchmarks: mojibake restoration, speed, lexicon")
-    bench.add_argument("what", choices=["encoding", "speed", "lexicon", "flow"])
+    bench.add_argument("what", choices=["encoding", "speed", "lexicon", "flow", "hostile"])
     bench.add_argument(
         "--gold",
         nargs="*",
@@ -540,7 +549,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JSONL",
         help="lexicon: gold files whose raw/gold word pairs give error tokens",
     )
-    bench.add_argument("files", nargs="*", help="UTF-8 text files (default: corpus/**/*.txt)")
+    bench.add_argument(
+        "files",
+        nargs="*",
+        help="UTF-8 text files (default: corpus/**/*.txt); hostile: pattern names (default: all)",
+    )
     bench.add_argument("--rules", default=default_rules(), help="rules folder")
     bench.add_argument("--limit", type=int, help="encoding: at most N sentences a file")
     bench.add_argument(
