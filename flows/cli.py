@@ -74,8 +74,12 @@ def command_run(args: argparse.Namespace) -> int:
     from flows.plan import plan_run
     from flows.prefect_env import configure_prefect
     from flows.safety import tidy_output
+    from flows.signals import stop_on_signals
 
     check_run_options(args)
+    # SIGTERM and Ctrl-C stop the run within seconds at any moment, publish nothing and leave
+    # no process behind (exit 143 / 130): see flows/signals.py.
+    stop_on_signals(Path(args.output))
     # Planning first fails fast on a broken rules file or a missing corpus, and answers
     # "up to date" without starting Prefect.
     plan = plan_run(args.corpus, args.output, args.rules, args.shard_mb)
