@@ -556,6 +556,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
+    status = handle(args)
+    if args.command == "run":
+        from flows.signals import exit_while_stoppable
+
+        exit_while_stoppable(status)  # a signal stops the run until its very end
+    return status
+
+
+def handle(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except (UsageError, RulesError, SourcesError, FileNotFoundError, OutputNotWritable) as problem:

@@ -25,11 +25,13 @@ going on with the run. Children that outlive a kill -9 of this process: see
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -105,7 +107,8 @@ class Stopper:
         for cleanup in self.cleanups:
             with contextlib.suppress(Exception):  # best effort: the next run removes leftovers
                 cleanup()
-        os.write(stderr, (self.message(number, finished) + "\n").encode())
+        with contextlib.suppress(OSError):  # stderr may be a pipe nobody reads any more
+            os.write(stderr, (self.message(number, finished) + "\n").encode())
         os._exit(128 + number)
 
     def message(self, number: int, publish_finished: bool) -> str:
@@ -164,6 +167,27 @@ def publish_uninterrupted(publish: Callable[[], str]) -> str:
         finally:
             stopper.publisher = None
     return version
+
+
+def exit_while_stoppable(status: int) -> None:
+    """End a run's process with `status` while a signal still stops it as promised.
+
+    Left to itself, the interpreter's exit drains Prefect's log and event queues and joins
+    the threads, then stops the temporary Prefect API (atexit): seconds on a loaded machine,
+    after which it puts the default signal handlers back, and a Ctrl-C then killed the
+    process with no word (exit -2). So take those steps here, in the interpreter's order,
+    with the watcher still in place, and exit at once after them."""
+    if _STOPPER is None:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    threading._shutdown()  # type: ignore[attr-defined]  # what the interpreter's exit calls
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
 
 
 def child_pids(pid: int | str = "self") -> list[int]:

@@ -12,6 +12,7 @@ import pytest
 from conftest import DATA
 
 from flows.crash import STALL_MARKER, STALL_VARIABLE
+from flows.release import read_manifest
 from flows.signals import child_pids
 
 from .signal_soak import run_command, run_environment, signal_run
@@ -70,3 +71,19 @@ def test_kill_9_of_a_run_leaves_no_prefect_api_and_no_dask_worker(corpus, tmp_pa
     outcome, errors = signal_run(command, env, signal.SIGKILL, ready=lambda pid: marker.exists())
     assert not outcome.problems, (outcome.line(), errors[-3000:])
     assert not [p.name for p in output.iterdir() if not p.name.startswith(".")]
+
+
+def test_a_signal_after_publishing_says_what_was_published(corpus, tmp_path):
+    """The release is renamed into place and LATEST names it; the run, still pruning its
+    cache, is stopped: it says it published, and the release is whole."""
+    output, marker = tmp_path / "output", tmp_path / "pruning"
+    env = run_environment({STALL_VARIABLE: "prune", STALL_MARKER: str(marker)})
+    command = run_command(corpus, output, workers=1)
+    outcome, errors = signal_run(command, env, signal.SIGTERM, ready=lambda pid: marker.exists())
+    assert not outcome.problems, (outcome.line(), errors[-3000:])
+    assert outcome.published
+    assert errors.strip().splitlines()[-1] == (
+        f"tazala: stopped by SIGTERM after publishing v0001 (complete; {output}/LATEST names it)"
+    )
+    assert (output / "LATEST").read_text(encoding="utf-8").strip() == "v0001"
+    assert read_manifest(output / "v0001")["release"] == "v0001"
