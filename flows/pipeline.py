@@ -546,12 +546,15 @@ def one_local_api(for_workers: bool) -> Iterator[None]:
     LocalCluster, which inherit the environment and so start none of their own. (Those
     workers need no such tie: distributed's worker processes exit as soon as the pipe their
     parent holds open closes, which a kill -9 of the parent does.)"""
-    from prefect.settings import PREFECT_API_URL
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
     if os.environ.get("PREFECT_API_URL"):
         yield  # a configured server; the workers inherit the address already
         return
     url = PREFECT_API_URL.value()  # set in this process' settings only (a test harness)
+    if not url and not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        yield  # the user turned the temporary API off: Prefect says what to set instead
+        return
     if not url:
         from flows.prefect_env import start_temporary_api
 
