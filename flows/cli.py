@@ -26,7 +26,9 @@ from pathlib import Path
 from flows.ingest import SkippedInput, SourcesError, decode_bytes
 from flows.release import (
     LEXICON,
+    DamagedRelease,
     Release,
+    ReleaseNameError,
     find_release,
     latest_version,
     open_release,
@@ -34,7 +36,7 @@ from flows.release import (
     release_versions,
 )
 from flows.rules import RulesError, load_rules
-from flows.safety import OutputNotWritable
+from flows.safety import OutputNotWritable, overlap_problem
 from flows.statistics import CorpusStatistics, load_statistics
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -138,6 +140,8 @@ def reuse_summary(run: dict) -> str:
 def check_run_options(args: argparse.Namespace) -> None:
     if args.shard_mb <= 0 or args.workers < 1:
         raise UsageError("--shard-mb must be above 0 and --workers at least 1")
+    if problem := overlap_problem(args.corpus, args.output):
+        raise UsageError(problem)
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -256,8 +260,13 @@ def command_versions(args: argparse.Namespace) -> int:
         print(f"no releases in {output}/ yet; `tazala run` publishes the first")
         return 0
     latest = latest_version(output)
+    damaged = []
     for version in versions:
-        manifest = read_manifest(output / version)
+        try:
+            manifest = read_manifest(output / version)
+        except DamagedRelease as problem:
+            damaged.append(problem)  # said after the list: the other releases are listed
+            continue
         t = manifest["totals"]
         made = time.strftime("%Y-%m-%d %H:%M", time.localtime((output / version).stat().st_mtime))
         mark = "  LATEST" if version == latest else ""
@@ -265,7 +274,9 @@ def command_versions(args: argparse.Namespace) -> int:
             f"{version}  {made}  {t['documents']:>5,} documents  {t['sentences']:>8,} "
             f"sentences  {t['edits']:>6,} edits  {manifest['fingerprint'][:12]}{mark}"
         )
-    return 0
+    for problem in damaged:
+        print(f"tazala: error: {problem}", file=sys.stderr)
+    return 2 if damaged else 0
 
 
 def command_show(args: argparse.Namespace) -> int:
@@ -307,11 +318,11 @@ def command_review(args: argparse.Namespace) -> int:
     )
 
     release = open_release(args.output, args.version)
-    if not args.accept and not args.reject:
-        print(f"{release.version}: ", end="")
-        print(render_groups(*suggestion_groups(release), args.limit), end="")
-        return 0
     try:
+        if not args.accept and not args.reject:
+            listing = render_groups(*suggestion_groups(release), args.limit)
+            print(f"{release.version}: {listing}", end="")
+            return 0
         written = record_decisions(Path(args.rules), release, args.accept, args.reject)
     except ReviewError as problem:
         raise UsageError(str(problem)) from None
@@ -567,7 +578,15 @@ def main(argv: list[str] | None = None) -> int:
 def handle(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
-    except (UsageError, RulesError, SourcesError, FileNotFoundError, OutputNotWritable) as problem:
+    except (
+        UsageError,
+        RulesError,
+        SourcesError,
+        FileNotFoundError,
+        OutputNotWritable,
+        ReleaseNameError,
+        DamagedRelease,
+    ) as problem:
         print(f"tazala: error: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

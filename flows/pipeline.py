@@ -39,6 +39,7 @@ from flows.cache import (
     digest,
     prune_cache,
     read_document,
+    read_entry,
     read_meta,
     repair_entry,
     write_document,
@@ -56,11 +57,11 @@ from flows.ingest import (
     pinned_encoding,
     sha256_file,
 )
-from flows.plan import RunPlan, Shard, plan_run
+from flows.plan import RunPlan, Shard, plan_run, read_plan, write_plan
 from flows.progress import Progress
 from flows.publish import write_chunk, write_release
 from flows.release import TEMPORARY_PREFIX, find_release, read_manifest
-from flows.rules import Rules, load_rules
+from flows.rules import Rules, load_rules, snapshot_rules
 from flows.safety import output_lock, remove_leftovers
 from flows.signals import on_stop
 from flows.stages import Context
@@ -91,7 +92,7 @@ def repair_shard(
         key = digest("repair", base, item.path, item.document, item.sha256, str(item.part))
         meta_path, document_path = repair_entry(Path(cache), key)
         meta = read_meta(meta_path)
-        if meta is not None and ("skipped" in meta or document_path.is_file()):
+        if meta is not None and ("skipped" in meta or read_entry(document_path) is not None):
             reused += 1
         else:
             rules = rules or load_rules(rules_folder)
@@ -122,10 +123,12 @@ def repair_input(
     """Decode one file and repair it; the document goes to `document_path`, the rest (how it
     was decoded, or why it was skipped, and its word counts) is returned."""
     pinned = pinned_encoding(item.path, pins)
+    # InputChanged (or an OSError) fails the run: a file that cannot be read now, or reads
+    # other bytes than planning hashed, is neither released nor cached as skipped
+    data = item.read_planned_bytes(Path(corpus))
     try:
-        encoding = pinned or item.encoding
-        decoded = decode_bytes(item.read_bytes(Path(corpus)), rules.encodings, encoding)
-    except (SkippedInput, OSError) as reason:
+        decoded = decode_bytes(data, rules.encodings, pinned or item.encoding)
+    except SkippedInput as reason:
         return {"skipped": str(reason)}
     if item.encoding and not pinned:
         decoded = replace(decoded, method="first part")  # detected there, for every part
@@ -142,7 +145,8 @@ def repair_input(
 def build_statistics(metas: list[str], work: str) -> dict[str, Any]:
     """The reduce step: per-file word counts summed into the corpus lexicon."""
     lexicon = Path(work) / "lexicon.tsv"
-    counts = merge_counts(meta.get("counts", {}) for meta in map(read_meta, map(Path, metas)))
+    metas_read = (read_entry_of_run(Path(meta), read_meta) for meta in metas)
+    counts = merge_counts(meta.get("counts", {}) for meta in metas_read)
     write_counts(lexicon, counts)
     crash_point("statistics")
     return {
@@ -188,15 +192,15 @@ def correct_shard(
         for key in keys:
             target = correct_entry(Path(cache), key, statistics["digest"])
             corrected.append(str(target))
-            if target.is_file():
+            if (cached := read_document(target)) is not None:
                 reused += 1
-                yield read_document(target)
+                yield cached
                 continue
             if context is None:
                 corpus_statistics = shared_statistics(statistics["lexicon"], statistics["digest"])
                 context = Context(rules, corpus_statistics)
                 prime_stages(context, answers)
-            document = read_document(repair_entry(Path(cache), key)[1])
+            document = read_entry_of_run(repair_entry(Path(cache), key)[1], read_document)
             computed += len(document.text.encode("utf-8"))
             write_document(target, run_stages(document, rules.correct, context, seconds))
             crash_point("correct")
@@ -212,6 +216,21 @@ def correct_shard(
         "stages": dict(seconds),
         "seconds": time.perf_counter() - started,
     }
+
+
+class CacheChangedDuringRun(RuntimeError):
+    """An entry this run wrote (or checked) a moment ago is damaged or gone."""
+
+
+def read_entry_of_run(path: Path, read):
+    """A cache entry the repair pass of this run has just written or checked: damaged now
+    means something else writes into the cache folder, and the run stops."""
+    if (entry := read(path)) is None:
+        raise CacheChangedDuringRun(
+            f"the cache entry {path} changed during the run (is another program writing to "
+            "the output folder?); nothing was published: run again"
+        )
+    return entry
 
 
 _STATISTICS: dict[str, CorpusStatistics] = {}
@@ -310,16 +329,18 @@ def _by_shard(futures: dict, progress: Progress) -> list[dict[str, Any]]:
 # Its parameter is an internal plan, not user input: no pydantic validation (which also fails
 # to resolve the annotation when a served run loads this file by its path).
 @flow(name="process-shards", validate_parameters=False)
-def process_shards(plan: RunPlan, partitions: int = 1) -> dict[str, Any]:
+def process_shards(plan_file: str, rules: str, partitions: int = 1) -> dict[str, Any]:
     """Repair every shard, reduce the statistics, decide the word types (in `partitions`
-    tasks, when more than one process corrects), correct every shard."""
+    tasks, when more than one process corrects), correct every shard. The plan comes as a
+    file (a flow run's parameters must stay under 512 KB: ~3,000 files' worth) and the rules
+    as the run's copy of them."""
+    plan = read_plan(Path(plan_file))
     cache, work = str(cache_folder(plan.output)), str(plan.work)
     base = digest(plan.rules_fingerprint, plan.code_version, plan.parameters)
     pins = plan.parameters["encoding_pins"]
     size = sum(s.size for s in plan.shards)
     futures = {
-        repair_shard.submit(s, plan.corpus, plan.rules, pins, cache, base): s.size
-        for s in plan.shards
+        repair_shard.submit(s, plan.corpus, rules, pins, cache, base): s.size for s in plan.shards
     }
     repaired = _by_shard(futures, Progress("repair", len(plan.shards), size))
     entries = [e for r in repaired for e in r["entries"]]
@@ -336,13 +357,11 @@ def process_shards(plan: RunPlan, partitions: int = 1) -> dict[str, Any]:
             for key in keys
         )
     ):
-        answers = decide(statistics, plan.rules, partitions, work)
+        answers = decide(statistics, rules, partitions, work)
     futures = {}
     for shard, keys in zip(plan.shards, shard_keys, strict=True):
         chunk = str(Path(work) / "chunks" / f"{shard.number:05d}")
-        future = correct_shard.submit(
-            keys, statistics, plan.rules, cache, shard.number, answers, chunk
-        )
+        future = correct_shard.submit(keys, statistics, rules, cache, shard.number, answers, chunk)
         futures[future] = shard.size
     corrected = _by_shard(futures, Progress("correct", len(plan.shards), size))
     return {
@@ -456,7 +475,11 @@ def process_and_publish(
         # one partition of the word types per process that corrects (an external cluster's
         # size is not known here: two, or --workers)
         partitions = max(workers, 2) if dask_address else workers
-        shards = process_shards.with_options(task_runner=runner)(plan, partitions)
+        rules = snapshot_rules(plan.rules, plan.work / "rules", plan.rules_fingerprint)
+        plan_file = write_plan(plan, plan.work / "plan.pickle")
+        shards = process_shards.with_options(task_runner=runner)(
+            str(plan_file), str(rules), partitions
+        )
         version = publish_release(plan, shards["entries"], shards["chunks"], shards["lexicon"])
         crash_point("prune")
         used = [Path(e[name]) for e in shards["entries"] for name in ("meta", "document")]
