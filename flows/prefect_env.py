@@ -41,6 +41,7 @@ def start_temporary_api() -> Any:
     Prefect starts that server with a plain subprocess.Popen, which takes no such option: for
     the duration of the start, its server module sees a `subprocess` whose Popen adds it."""
     import subprocess
+    import threading
     from types import SimpleNamespace
 
     from prefect.server.api import server as server_module
@@ -53,6 +54,9 @@ def start_temporary_api() -> Any:
         return subprocess.Popen(*args, preexec_fn=preexec, **kwargs)  # noqa: PLW1509
 
     server = server_module.SubprocessASGIServer()  # one per process: the client's own
+    if threading.current_thread() is not threading.main_thread():
+        server.start()  # tied to this thread it would die with it: Prefect's own way
+        return server
     original = server_module.subprocess
     server_module.subprocess = SimpleNamespace(**{**vars(subprocess), "Popen": popen})
     try:

@@ -161,6 +161,7 @@ def signal_run(
     check it stops in time with the right code, leaving no process; returns the outcome and
     the run's stderr."""
     name = signal.Signals(number).name
+    ours = set(child_pids("self"))  # a test session's own Prefect API, say: not the run's
     process = subprocess.Popen(
         command,
         env=env,
@@ -201,7 +202,7 @@ def signal_run(
         if outcome.seconds > STOP_SECONDS:
             outcome.problems.append(f"took {outcome.seconds:.1f} s to stop")
     outcome.phase = last_phase(errors)
-    outcome.leftovers = processes_left(below, signalled)
+    outcome.leftovers = processes_left(below, ours)
     if outcome.leftovers:
         outcome.problems.append("left " + ", ".join(outcome.leftovers))
     if not outcome.finished_first:
@@ -209,13 +210,15 @@ def signal_run(
     return outcome, errors
 
 
-def processes_left(below: list[int], since: float) -> list[str]:
-    """The processes seen below the run, and orphans come to this process, still running
-    ORPHAN_GRACE_SECONDS after the run ended (a Dask worker exits when it sees its parent's
-    pipe close; the Prefect API gets SIGKILL from the kernel at once)."""
+def processes_left(below: list[int], ours: set[int]) -> list[str]:
+    """The processes seen below the run, and orphans come to this process (but not the
+    children it had before the run: `ours`), still running ORPHAN_GRACE_SECONDS after the run
+    ended (a Dask worker exits when it sees its parent's pipe close; the Prefect API gets
+    SIGKILL from the kernel at once)."""
     deadline = time.monotonic() + ORPHAN_GRACE_SECONDS
     while True:
-        left = [pid for pid in below + child_pids("self") if alive(pid)]
+        orphans = [pid for pid in child_pids("self") if pid not in ours]
+        left = [pid for pid in below + orphans if alive(pid)]
         if not left or time.monotonic() > deadline:
             return [f"{pid} ({command_line(pid)})" for pid in dict.fromkeys(left)]
         time.sleep(0.1)
