@@ -76,8 +76,12 @@ def command_run(args: argparse.Namespace) -> int:
     from flows.plan import plan_run
     from flows.prefect_env import configure_prefect
     from flows.safety import tidy_output
+    from flows.signals import stop_on_signals
 
     check_run_options(args)
+    # SIGTERM and Ctrl-C stop the run within seconds at any moment, publish nothing and leave
+    # no process behind (exit 143 / 130): see flows/signals.py.
+    stop_on_signals(Path(args.output))
     # Planning first fails fast on a broken rules file or a missing corpus, and answers
     # "up to date" without starting Prefect.
     plan = plan_run(args.corpus, args.output, args.rules, args.shard_mb)
@@ -576,6 +580,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
+    status = handle(args)
+    if args.command == "run":
+        from flows.signals import exit_while_stoppable
+
+        exit_while_stoppable(status)  # a signal stops the run until its very end
+    return status
+
+
+def handle(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except (

@@ -20,7 +20,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -60,9 +60,10 @@ from flows.ingest import (
 from flows.plan import RunPlan, Shard, plan_run, read_plan, write_plan
 from flows.progress import Progress
 from flows.publish import write_chunk, write_release
-from flows.release import find_release, read_manifest
+from flows.release import TEMPORARY_PREFIX, find_release, read_manifest
 from flows.rules import Rules, load_rules, snapshot_rules
 from flows.safety import output_lock, remove_leftovers
+from flows.signals import on_stop
 from flows.stages import Context
 from flows.statistics import (
     CorpusStatistics,
@@ -464,6 +465,7 @@ def process_and_publish(
 ) -> tuple[str, dict[str, Any]]:
     """Both passes over the shards, then the release published (the run lock held)."""
     plan.work.mkdir(parents=True)
+    forget = on_stop(remove_own_folders(plan))
     if dask_address:
         log.info("shard tasks run on the Dask cluster at %s", dask_address)
     elif workers > 1:
@@ -485,8 +487,19 @@ def process_and_publish(
         # repair and correct per shard, statistics, publish: all must be on record
         wait_for_task_records([shards["flow_run"], flow_run.get_id()], shards["tasks"] + 1)
     finally:
+        forget()
         shutil.rmtree(plan.work, ignore_errors=True)
     return version, shards
+
+
+def remove_own_folders(plan: RunPlan) -> Callable[[], None]:
+    """What a run stopped by a signal removes of its own: its work folder and the release it
+    was writing (the run lock is held; anything left, the next run removes)."""
+    mine = f"{TEMPORARY_PREFIX}*-{os.getpid()}"
+    return lambda: [
+        shutil.rmtree(folder, ignore_errors=True)
+        for folder in (plan.work, *Path(plan.output).glob(mine))
+    ]
 
 
 def publish_summary_artifact(version: str, summary: dict[str, Any]) -> None:
@@ -550,21 +563,28 @@ def run_pipeline(
 @contextmanager
 def one_local_api(for_workers: bool) -> Iterator[None]:
     """With no Prefect server configured, every process that reports to Prefect starts its
-    own temporary local API (4-8 s and ~200 MB each): the Dask workers of a LocalCluster
-    would each start one beside this process'. Start this process' temporary API first and
-    hand its address to the worker processes, which inherit the environment."""
-    from prefect.settings import PREFECT_API_URL
+    own temporary local API (4-8 s and ~200 MB each). Start this process' API here, in the
+    main thread and tied to this process' life (a kill -9 of tazala kills it too: see
+    flows/prefect_env.py), and hand its address to the worker processes of a Dask
+    LocalCluster, which inherit the environment and so start none of their own. (Those
+    workers need no such tie: distributed's worker processes exit as soon as the pipe their
+    parent holds open closes, which a kill -9 of the parent does.)"""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
-    if not for_workers or os.environ.get("PREFECT_API_URL"):
-        yield  # the workers inherit the address already
+    if os.environ.get("PREFECT_API_URL"):
+        yield  # a configured server; the workers inherit the address already
         return
     url = PREFECT_API_URL.value()  # set in this process' settings only (a test harness)
+    if not url and not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        yield  # the user turned the temporary API off: Prefect says what to set instead
+        return
     if not url:
-        from prefect.server.api.server import SubprocessASGIServer
+        from flows.prefect_env import start_temporary_api
 
-        server = SubprocessASGIServer()  # the one this process' Prefect client uses
-        server.start()
-        url = server.api_url
+        url = start_temporary_api().api_url
+    elif not for_workers:
+        yield
+        return
     os.environ["PREFECT_API_URL"] = url
     try:
         yield

@@ -27,6 +27,7 @@ from flows.release import (
 )
 from flows.report import render_report
 from flows.report_html import write_report_html
+from flows.signals import publish_uninterrupted
 from flows.statistics import WORD
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def write_release(
             write_report_html(target, manifest, top)
             crash_point("rename")
 
-        return publish_folder(folder, output, finalize)
+        return publish_uninterrupted(lambda: publish_folder(folder, output, finalize))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
