@@ -18,6 +18,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +118,18 @@ def check_cluster(address: str, expected: Expected) -> list[str]:
                 f"`dask worker {address}`; nothing was started"
             ) from None
         reports = client.run(check_worker, expected)
+        try:
+            on_scheduler = client.run_on_scheduler(scheduler_code_version)
+        except Exception as problem:  # raised on the scheduler: no tazala there, most likely
+            on_scheduler = f"nothing it can import ({type(problem).__name__}: {problem})"
     finally:
         client.close()
     problems, without_api = [], []
+    if on_scheduler != expected.code_version:
+        problems.append(
+            f"the scheduler runs tazala {on_scheduler}, this run {expected.code_version}: "
+            "restart it with the same code"
+        )
     for address_of_worker, report in sorted(reports.items()):
         name = worker_label(report["name"], address_of_worker)
         problems += [f"worker {name} {problem}" for problem in report["problems"]]
@@ -216,12 +226,26 @@ def output_problem(output: str) -> str | None:
     return None
 
 
-def code_problem(expected: str) -> str | None:
+@lru_cache(maxsize=1)
+def loaded_code_version() -> str:
+    """The code version when this process first asked: a worker or scheduler that imported
+    tazala before it was updated on disk keeps running the old code, and says so."""
     from flows.release import code_version
 
-    if (version := code_version()) != expected:
-        return f"runs tazala {version}, this run {expected}: install the same code on every worker"
+    return code_version()
+
+
+def code_problem(expected: str) -> str | None:
+    if (version := loaded_code_version()) != expected:
+        return (
+            f"runs tazala {version}, this run {expected}: install the same code everywhere "
+            "and restart the workers"
+        )
     return None
+
+
+def scheduler_code_version(dask_scheduler: Any = None) -> str:
+    return loaded_code_version()
 
 
 def start_worker_api() -> None:
@@ -293,7 +317,7 @@ def expected_of(plan: Any) -> Expected:
 # --- a release that is already wrong ----------------------------------------------------------
 
 
-def published_release(output: Path, plan: Any) -> str | None:
+def published_release(output: Path, plan: Any, say: bool = True) -> str | None:
     """The release published under the plan's fingerprint, unless it was made without files
     that read now (published while a share was away, by an older tazala that skipped a
     planned file it could not read): that is said, and the release is published again."""
@@ -305,13 +329,15 @@ def published_release(output: Path, plan: Any) -> str | None:
     missing = readable_now(read_manifest(output / version)["skipped"], plan)
     if not missing:
         return version
-    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-    log.warning(
-        "%s was published without %d file(s) that read now (%s); publishing it again",
-        version,
-        len(missing),
-        shown,
-    )
+    if say:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        log.warning(
+            "%s was published without %d file(s) that read now (%s%s); publishing it again",
+            version,
+            len(missing),
+            ", ".join(missing[:5]),
+            more,
+        )
     return None
 
 
