@@ -18,6 +18,10 @@ REUSED = "the work done so far is reused from the cache"
 
 
 def failure_message(failure: BaseException, output: str) -> str:
+    return " ".join(explain(failure, output).split())  # one line, whatever the exception says
+
+
+def explain(failure: BaseException, output: str) -> str:
     unchanged = f"nothing was published and {output}/ is as it was"
     name = type(failure).__name__
     if name == "InputsNotAsPlanned" or name == "InputChanged":
