@@ -223,3 +223,70 @@ def test_a_worker_that_cannot_see_the_rules_fails_preflight_with_its_name(api_ur
     assert "worker w1" not in run.stderr and "Traceback" not in run.stderr
     assert not (here / "output").exists() or release_versions(here / "output") == []
     assert seconds < 30, "preflight comes before Prefect and any work"
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every living process below `pid`, with its command line."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, todo = {}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in found:
+                found[child] = (Path("/proc") / str(child) / "cmdline").read_bytes().decode()
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_workers_temporary_prefect_api_stops_with_the_worker(api_url, tmp_path):
+    """With no Prefect server configured, preflight starts each worker's temporary API (the one
+    its task runs would start) tied to the worker process: when that process dies, even by
+    kill -9 (out of memory), the API stops too."""
+    from flows.preflight import Expected, check_cluster
+    from flows.release import code_version
+    from flows.rules import fingerprint_folder
+
+    here = project(tmp_path / "project")
+    (here / "output").mkdir()
+    env = {k: v for k, v in cluster_env(api_url).items() if k != "PREFECT_API_URL"}
+    folder = tmp_path / "cluster"
+    folder.mkdir()
+    address, processes = start_cluster(folder, env, [[]])
+    try:
+        expected = Expected(
+            str(here / "corpus"),
+            str(here / "rules"),
+            str(here / "output"),
+            fingerprint_folder(here / "rules"),
+            code_version(),
+            "tarikh.txt",
+            None,
+        )
+        warnings = check_cluster(address, expected)
+        assert len(warnings) == 1 and "PREFECT_API_URL is not set" in warnings[0]
+        below = descendants(processes[1].pid)  # the nanny: its worker process, the API
+        apis = [pid for pid, command in below.items() if "uvicorn" in command]
+        assert len(apis) == 1, below
+        parent = int((Path("/proc") / str(apis[0]) / "stat").read_text().rsplit(")")[1].split()[1])
+        os.kill(parent, signal.SIGKILL)  # the worker process dies (out of memory, kill -9)
+        deadline = time.monotonic() + 15
+        while alive(apis[0]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not alive(apis[0]), "the worker's Prefect API outlived it"
+    finally:
+        stop(processes)
