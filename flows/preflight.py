@@ -30,7 +30,7 @@ ADDRESS_VARIABLE = "DASK_SCHEDULER_ADDRESS"  # what dask itself reads when given
 # the schemes `distributed` can connect through, then a host (a name, IPv4 or [IPv6]) and port
 ADDRESS = re.compile(r"(tcp|tls|ws|wss|ucx)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})")
 CONNECT_SECONDS = 5.0
-WORKER_SECONDS = 5.0  # how long to wait for a first worker to join the scheduler
+WORKER_SECONDS = 20.0  # for a first worker to join (the README starts them together)
 API_START_SECONDS = 120  # a worker's temporary Prefect API: 4-8 s on 2 idle cores, more loaded
 
 
