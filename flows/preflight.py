@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,7 @@ ADDRESS_VARIABLE = "DASK_SCHEDULER_ADDRESS"  # what dask itself reads when given
 ADDRESS = re.compile(r"(tcp|tls|ws|wss|ucx)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})")
 CONNECT_SECONDS = 5.0
 WORKER_SECONDS = 20.0  # for a first worker to join (the README starts them together)
+API_WAIT_SECONDS = 30.0  # for a Prefect server started in the background just before
 API_START_SECONDS = 120  # a worker's temporary Prefect API: 4-8 s on 2 idle cores, more loaded
 
 
@@ -295,8 +297,11 @@ def prepare_run(args: argparse.Namespace) -> None:
 
 
 def preflight_run(args: argparse.Namespace, plan: Any) -> None:
-    """After planning, before Prefect starts: something to clean, and a cluster that can."""
+    """After planning, before Prefect starts: something to clean, a Prefect server that
+    answers when one is configured, and a cluster that can."""
     check_corpus_not_empty(plan.corpus, len(plan.inputs), len(plan.skipped))
+    if url := os.environ.get("PREFECT_API_URL"):
+        check_prefect_api(url)
     if args.dask_address:
         check_cluster(args.dask_address, expected_of(plan))
 
@@ -312,6 +317,29 @@ def expected_of(plan: Any) -> Expected:
         probe=probe,
         prefect_api=os.environ.get("PREFECT_API_URL"),
     )
+
+
+def check_prefect_api(url: str, wait: float = API_WAIT_SECONDS) -> None:
+    """The Prefect server of PREFECT_API_URL answers (a server just started in the background
+    takes a few seconds: it is given `wait`)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except (OSError, ValueError):  # refused, timed out, not a URL
+            pass
+        if time.monotonic() > deadline:
+            raise PreflightError(
+                f"no Prefect server answers at PREFECT_API_URL={url} (waited {wait:.0f} s); "
+                "start one with `prefect server start`, or unset PREFECT_API_URL for a "
+                "temporary one; nothing was started"
+            )
+        time.sleep(0.5)
 
 
 # --- a release that is already wrong ----------------------------------------------------------

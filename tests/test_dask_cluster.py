@@ -290,3 +290,11 @@ def test_a_workers_temporary_prefect_api_stops_with_the_worker(api_url, tmp_path
         assert not alive(apis[0]), "the worker's Prefect API outlived it"
     finally:
         stop(processes)
+
+
+def test_a_prefect_server_that_does_not_answer_is_said_before_the_run(tmp_path):
+    from flows.preflight import PreflightError, check_prefect_api
+
+    url = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
+    with pytest.raises(PreflightError, match=f"no Prefect server answers at PREFECT_API_URL={url}"):
+        check_prefect_api(url, wait=1)
