@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 
 # Raised when a Dask worker or the connection to it is lost; matched by name so that a run
 # without a cluster never imports `distributed`.
@@ -54,9 +55,15 @@ class NoTraceback(logging.Filter):
         return True
 
 
+QUIET_VARIABLE = "TAZALA_HIDE_TRACEBACKS"  # inherited by the processes of a LocalCluster
+
+
 def hide_tracebacks() -> None:
     """Prefect logs a failed task or flow with its traceback; without --verbose, the one line
-    tazala prints says what failed and what to do, so the tracebacks are left out."""
+    tazala prints says what failed and what to do, so the tracebacks are left out (here, and
+    in the worker processes of a LocalCluster, which print to the same terminal: they see
+    QUIET_VARIABLE when they import the flow's module)."""
+    os.environ[QUIET_VARIABLE] = "1"
     loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
     for logger in [logging.root, *loggers]:
         if not isinstance(logger, logging.Logger) or not logger.name.startswith(PREFIXES):

@@ -50,6 +50,7 @@ from flows.clean import run_stages
 from flows.crash import crash_point
 from flows.decisions import decide_partition, prime_stages
 from flows.document import Document
+from flows.failures import QUIET_VARIABLE, hide_tracebacks
 from flows.ingest import (
     Input,
     InputChanged,
@@ -626,3 +627,7 @@ def serve_clean_corpus(name: str, cron: str | None, parameters: dict[str, Any]) 
     schedule and whenever `prefect deployment run 'clean-corpus/NAME'` asks for a run. Needs a
     Prefect server (PREFECT_API_URL): the temporary local API cannot keep a schedule."""
     clean_corpus.serve(name=name, cron=cron, parameters=parameters, print_starting_message=True)
+
+
+if os.environ.get(QUIET_VARIABLE):  # a worker process of a run without --verbose
+    hide_tracebacks()

@@ -154,11 +154,21 @@ def test_a_file_deleted_after_planning_fails_the_run_naming_it_and_the_worker(
 ):
     here = project(tmp_path)
     run = tazala(here, api_url, "--dask-address", cluster, script=DELETE_AFTER_PLANNING)
+    assert_fails_naming_the_file(run, here, "(Dask worker w")
+
+
+def test_on_a_local_cluster_too_with_no_traceback_from_its_workers(api_url, tmp_path):
+    here = project(tmp_path)
+    run = tazala(here, api_url, "--workers", "2", script=DELETE_AFTER_PLANNING)
+    assert_fails_naming_the_file(run, here, "(Dask worker ")
+
+
+def assert_fails_naming_the_file(run, here: Path, worker: str) -> None:
     assert run.returncode == 1, run.stderr[-3000:]
     message = run.stderr.strip().splitlines()[-1]
     assert message.startswith("tazala: error: 1 planned file(s) could not be read"), message
     assert f"{DELETED}: No such file or directory" in message
-    assert "(Dask worker w" in message and "nothing was published" in message
+    assert worker in message and "nothing was published" in message
     assert "Traceback" not in run.stderr
     assert "the work done so far is reused" not in run.stderr  # running again cannot bring it
     assert release_versions(here / "output") == []
