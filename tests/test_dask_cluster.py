@@ -21,6 +21,7 @@ import pytest
 from conftest import DATA, PROJECT
 from test_scale import same_release
 
+from flows.preflight import Expected
 from flows.release import release_versions
 
 DASK = Path(sys.executable).with_name("dask")
@@ -267,9 +268,7 @@ def test_a_workers_temporary_prefect_api_stops_with_the_worker(api_url, tmp_path
     """With no Prefect server configured, preflight starts each worker's temporary API (the one
     its task runs would start) tied to the worker process: when that process dies, even by
     kill -9 (out of memory), the API stops too."""
-    from flows.preflight import Expected, check_cluster
-    from flows.release import code_version
-    from flows.rules import fingerprint_folder
+    from flows.preflight import check_cluster
 
     here = project(tmp_path / "project")
     (here / "output").mkdir()
@@ -278,16 +277,7 @@ def test_a_workers_temporary_prefect_api_stops_with_the_worker(api_url, tmp_path
     folder.mkdir()
     address, processes = start_cluster(folder, env, [[]])
     try:
-        expected = Expected(
-            str(here / "corpus"),
-            str(here / "rules"),
-            str(here / "output"),
-            fingerprint_folder(here / "rules"),
-            code_version(),
-            "tarikh.txt",
-            None,
-        )
-        warnings = check_cluster(address, expected)
+        warnings = check_cluster(address, expected_for(here, prefect_api=None))
         assert len(warnings) == 1 and "PREFECT_API_URL is not set" in warnings[0]
         below = descendants(processes[1].pid)  # the nanny: its worker process, the API
         apis = [pid for pid, command in below.items() if "uvicorn" in command]
@@ -308,3 +298,40 @@ def test_a_prefect_server_that_does_not_answer_is_said_before_the_run(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
     with pytest.raises(PreflightError, match=f"no Prefect server answers at PREFECT_API_URL={url}"):
         check_prefect_api(url, wait=1)
+
+
+def expected_for(here: Path, **changes) -> Expected:
+    from flows.release import code_version
+    from flows.rules import fingerprint_folder
+
+    fields = {
+        "corpus": str(here / "corpus"),
+        "rules": str(here / "rules"),
+        "output": str(here / "output"),
+        "rules_fingerprint": fingerprint_folder(here / "rules"),
+        "code_version": code_version(),
+        "probe": "tarikh.txt",
+        "prefect_api": "http://127.0.0.1:4200/api",  # set: the check starts no API here
+    }
+    return Expected(**{**fields, **changes})
+
+
+WORKER_LACKS = [
+    ({"corpus": "/nowhere/corpus"}, "cannot see the corpus folder /nowhere/corpus"),
+    ({"probe": "gone.txt"}, "but not its file gone.txt"),
+    ({"rules": "/nowhere/rules"}, "cannot see the rules folder /nowhere/rules"),
+    ({"rules_fingerprint": "0" * 64}, "sees other rules in"),
+    ({"output": "/nowhere/output"}, "cannot write to the output folder /nowhere/output"),
+    ({"code_version": "0.0.1+000000000000"}, "this run 0.0.1+000000000000: install the same"),
+]
+
+
+@pytest.mark.parametrize(("changes", "said"), WORKER_LACKS, ids=[w[1][:24] for w in WORKER_LACKS])
+def test_a_worker_check_names_what_the_worker_lacks(changes, said, tmp_path):
+    from flows.preflight import check_worker
+
+    here = project(tmp_path)
+    (here / "output").mkdir()
+    assert check_worker(expected_for(here))["problems"] == []
+    report = check_worker(expected_for(here, **changes))
+    assert len(report["problems"]) == 1 and said in report["problems"][0], report
