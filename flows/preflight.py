@@ -119,7 +119,9 @@ def check_cluster(address: str, expected: Expected) -> list[str]:
                 f"the Dask scheduler at {address} has no workers; start some with "
                 f"`dask worker {address}`; nothing was started"
             ) from None
-        reports = client.run(check_worker, expected)
+        # a worker whose check raises (no tazala there, an older one) is named like the others
+        reports = client.run(check_worker, expected, on_error="return")
+        names = {a: w.get("name") for a, w in client.scheduler_info()["workers"].items()}
         try:
             on_scheduler = client.run_on_scheduler(scheduler_code_version)
         except Exception as problem:  # raised on the scheduler: no tazala there, most likely
@@ -133,7 +135,13 @@ def check_cluster(address: str, expected: Expected) -> list[str]:
             "restart it with the same code"
         )
     for address_of_worker, report in sorted(reports.items()):
-        name = worker_label(report["name"], address_of_worker)
+        name = worker_label(names.get(address_of_worker), address_of_worker)
+        if isinstance(report, BaseException):
+            problems.append(
+                f"worker {name} cannot run tazala's check ({type(report).__name__}: {report}): "
+                "install the same tazala there"
+            )
+            continue
         problems += [f"worker {name} {problem}" for problem in report["problems"]]
         if not report["prefect_api"]:
             without_api.append(name)
@@ -165,9 +173,8 @@ def worker_label(name: object, address: str) -> str:
     return address if name in (None, "", address) else f"{name} ({address})"
 
 
-def check_worker(expected: Expected, dask_worker: Any = None) -> dict[str, Any]:
-    """Run on one Dask worker (`Client.run` passes it as `dask_worker`): what it lacks of
-    what the run needs, and warnings."""
+def check_worker(expected: Expected) -> dict[str, Any]:
+    """Run on each Dask worker (`Client.run`): what it lacks of what the run needs."""
     problems = [
         problem
         for problem in (
@@ -185,7 +192,6 @@ def check_worker(expected: Expected, dask_worker: Any = None) -> dict[str, Any]:
         except Exception as problem:  # its tasks start Prefect's own API, as they would anyway
             warnings.append(f"could not start its temporary Prefect API ({problem})")
     return {
-        "name": getattr(dask_worker, "name", None),
         "problems": problems,
         "warnings": warnings,
         "prefect_api": os.environ.get("PREFECT_API_URL"),

@@ -335,3 +335,24 @@ def test_a_worker_check_names_what_the_worker_lacks(changes, said, tmp_path):
     assert check_worker(expected_for(here))["problems"] == []
     report = check_worker(expected_for(here, **changes))
     assert len(report["problems"]) == 1 and said in report["problems"][0], report
+
+
+def test_a_worker_without_tazala_is_named(api_url, tmp_path):
+    """A worker whose Python finds another `flows` (no tazala, or an old one) cannot run the
+    check: it is named, exit 2, before anything runs."""
+    here = project(tmp_path / "project")
+    other = tmp_path / "other" / "flows"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("")
+    shadowed = ["env", f"PYTHONPATH={other.parent}"]
+    folder = tmp_path / "cluster"
+    folder.mkdir()
+    address, processes = start_cluster(folder, cluster_env(api_url), [[], shadowed])
+    try:
+        run = tazala(here, api_url, "--dask-address", address)
+    finally:
+        stop(processes)
+    assert run.returncode == 2, run.stderr[-3000:]
+    assert "worker w2 (tcp://127.0.0.1:" in run.stderr and "cannot run tazala's check" in run.stderr
+    assert "worker w1" not in run.stderr and "Traceback" not in run.stderr
+    assert not (here / "output").exists() or release_versions(here / "output") == []
