@@ -75,8 +75,8 @@ def check_address_form(address: str) -> None:
     match = ADDRESS.fullmatch(address)
     if not match or not 0 < int(match.group(3)) < 65536:
         raise PreflightError(
-            f"--dask-address {address!r} is not a Dask scheduler address; give it as "
-            "tcp://HOST:PORT (what `dask scheduler` prints, e.g. tcp://10.0.0.5:8786)"
+            f"{address!r} (--dask-address or {ADDRESS_VARIABLE}) is not a Dask scheduler "
+            "address; give it as tcp://HOST:PORT (what `dask scheduler` prints)"
         )
 
 
@@ -90,7 +90,8 @@ def connect(address: str, timeout: float = CONNECT_SECONDS) -> Any:
     except (OSError, TimeoutError) as problem:
         raise PreflightError(
             f"no Dask scheduler answers at {address} (within {timeout:.0f} s: {problem}); "
-            "start one with `dask scheduler`, or check --dask-address; nothing was started"
+            f"start one with `dask scheduler`, or check --dask-address ({ADDRESS_VARIABLE}); "
+            "nothing was started"
         ) from None
 
 
