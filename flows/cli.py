@@ -29,7 +29,6 @@ from flows.release import (
     DamagedRelease,
     Release,
     ReleaseNameError,
-    find_release,
     latest_version,
     open_release,
     read_manifest,
@@ -73,8 +72,10 @@ def setup_logging(verbose: bool) -> None:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from flows.failures import failure_message, hide_tracebacks
     from flows.plan import plan_run
     from flows.prefect_env import configure_prefect
+    from flows.preflight import preflight_run, prepare_run, published_release
     from flows.safety import tidy_output
     from flows.signals import stop_on_signals
 
@@ -82,28 +83,27 @@ def command_run(args: argparse.Namespace) -> int:
     # SIGTERM and Ctrl-C stop the run within seconds at any moment, publish nothing and leave
     # no process behind (exit 143 / 130): see flows/signals.py.
     stop_on_signals(Path(args.output))
+    prepare_run(args)  # absolute paths (a Dask worker has a folder of its own), the cluster
     # Planning first fails fast on a broken rules file or a missing corpus, and answers
     # "up to date" without starting Prefect.
     plan = plan_run(args.corpus, args.output, args.rules, args.shard_mb)
     tidy_output(Path(args.output))  # fails now if it cannot be written; what a killed run left
-    if existing := find_release(Path(args.output), plan.fingerprint):
+    preflight_run(args, plan)  # something to clean; every Dask worker sees what it needs
+    if existing := published_release(Path(args.output), plan):
         print(f"up to date: {existing} ({Path(args.output) / existing}); nothing published")
         return run_status(open_release(args.output, existing))
     configure_prefect()
     from flows.pipeline import run_pipeline
 
+    if not args.verbose:
+        hide_tracebacks()  # the failure is said in one line below
     started = time.perf_counter()
     try:
         result = run_pipeline(
             args.corpus, args.output, args.rules, args.shard_mb, args.workers, args.dask_address
         )
     except Exception as failure:  # a task's bug, a lost cluster, a full disk: say what now
-        print(
-            f"tazala: error: the run failed ({type(failure).__name__}: {failure}); nothing was "
-            f"published and {args.output}/ is as it was. Run again: the work done so far is "
-            "reused from the cache. Prefect's log above has the details.",
-            file=sys.stderr,
-        )
+        print(f"tazala: error: {failure_message(failure, args.output)}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
     release = open_release(args.output, result["release"])

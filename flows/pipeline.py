@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -49,8 +50,10 @@ from flows.clean import run_stages
 from flows.crash import crash_point
 from flows.decisions import decide_partition, prime_stages
 from flows.document import Document
+from flows.failures import QUIET_VARIABLE, hide_tracebacks
 from flows.ingest import (
     Input,
+    InputChanged,
     SkippedInput,
     decode_bytes,
     in_path_order,
@@ -58,9 +61,10 @@ from flows.ingest import (
     sha256_file,
 )
 from flows.plan import RunPlan, Shard, plan_run, read_plan, write_plan
+from flows.preflight import check_corpus_not_empty, published_release
 from flows.progress import Progress
 from flows.publish import write_chunk, write_release
-from flows.release import TEMPORARY_PREFIX, find_release, read_manifest
+from flows.release import TEMPORARY_PREFIX, read_manifest
 from flows.rules import Rules, load_rules, snapshot_rules
 from flows.safety import output_lock, remove_leftovers
 from flows.signals import on_stop
@@ -87,7 +91,7 @@ def repair_shard(
     file whose result is in the cache (same bytes, rules, code, parameters) is not redone."""
     started = time.perf_counter()
     rules, seconds = None, Counter()
-    entries, reused, computed = [], 0, 0
+    entries, reused, computed, not_as_planned = [], 0, 0, []
     for item in shard.inputs:
         key = digest("repair", base, item.path, item.document, item.sha256, str(item.part))
         meta_path, document_path = repair_entry(Path(cache), key)
@@ -96,12 +100,18 @@ def repair_shard(
             reused += 1
         else:
             rules = rules or load_rules(rules_folder)
-            meta = repair_input(item, corpus, rules, pins, document_path, seconds)
+            try:
+                meta = repair_input(item, corpus, rules, pins, document_path, seconds)
+            except InputChanged as problem:
+                not_as_planned.append(str(problem))  # the shard's other files are still said
+                continue
             write_meta(meta_path, meta)
             crash_point("repair")
             computed += item.size
         files = {"meta": str(meta_path), "document": str(document_path)}
         entries.append({"path": item.path, "key": key, **files, **_summary(meta)})
+    if not_as_planned:
+        raise InputsNotAsPlanned(not_as_planned, worker_name())
     return {
         "shard": shard.number,
         "entries": entries,
@@ -110,6 +120,36 @@ def repair_shard(
         "stages": dict(seconds),
         "seconds": time.perf_counter() - started,
     }
+
+
+class InputsNotAsPlanned(RuntimeError):
+    """Files that planning hashed and a task cannot read now, or reads other bytes of: the
+    run stops, publishes nothing and caches nothing for them (never a release that skips
+    them under the plan's fingerprint)."""
+
+    def __init__(self, problems: list[str], where: str = "") -> None:
+        super().__init__(problems, where)
+        self.problems, self.where = list(problems), where
+
+    def __str__(self) -> str:
+        shown = "; ".join(self.problems[:10])
+        more = f"; and {len(self.problems) - 10} more" if len(self.problems) > 10 else ""
+        where = f" on {self.where}" if self.where else ""
+        return (
+            f"{len(self.problems)} planned file(s) could not be read as planned{where}: "
+            f"{shown}{more}"
+        )
+
+
+def worker_name() -> str:
+    """The Dask worker this task runs on, by name and address (or this machine)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):  # not on a Dask worker
+        return f"{socket.gethostname()} (process {os.getpid()})"
+    return f"Dask worker {worker.name} ({worker.address})"
 
 
 def _summary(meta: dict[str, Any]) -> dict[str, Any]:
@@ -123,9 +163,12 @@ def repair_input(
     """Decode one file and repair it; the document goes to `document_path`, the rest (how it
     was decoded, or why it was skipped, and its word counts) is returned."""
     pinned = pinned_encoding(item.path, pins)
-    # InputChanged (or an OSError) fails the run: a file that cannot be read now, or reads
+    # InputChanged fails the run: a file that cannot be read now (on this worker), or reads
     # other bytes than planning hashed, is neither released nor cached as skipped
-    data = item.read_planned_bytes(Path(corpus))
+    try:
+        data = item.read_planned_bytes(Path(corpus))
+    except OSError as problem:
+        raise InputChanged(f"{item.path}: {problem.strerror or problem}") from None
     try:
         decoded = decode_bytes(data, rules.encodings, pinned or item.encoding)
     except SkippedInput as reason:
@@ -315,14 +358,20 @@ def wait_for_task_records(flow_run_ids: list[str], expected: int, timeout: float
 
 def _by_shard(futures: dict, progress: Progress) -> list[dict[str, Any]]:
     """Shard results as they finish (progress shown), returned in shard order."""
-    results = []
+    results, not_as_planned = [], []
     for future in as_completed(list(futures)):
-        result = future.result()
+        try:
+            result = future.result()
+        except InputsNotAsPlanned as failure:  # every shard's files are named, not the first
+            not_as_planned += [f"{problem} ({failure.where})" for problem in failure.problems]
+            continue
         progress.advance(
             futures[future], result["computed_bytes"], result["reused"], result["seconds"]
         )
         results.append(result)
     progress.close()
+    if not_as_planned:
+        raise InputsNotAsPlanned(sorted(not_as_planned))
     return sorted(results, key=lambda r: r["shard"])
 
 
@@ -435,6 +484,7 @@ def clean_corpus(
     if log.level == logging.NOTSET:
         log.setLevel(logging.INFO)  # a served run's process: `tazala run` did not set it up
     plan = plan_run(corpus, output, rules, shard_mb)
+    check_corpus_not_empty(corpus, len(plan.inputs), len(plan.skipped))
     size = sum(i.size for i in plan.inputs)
     files = len({i.path for i in plan.inputs})
     parts = sum(1 for i in plan.inputs if i.part)
@@ -449,7 +499,7 @@ def clean_corpus(
     )
     with output_lock(Path(output), wait=True):
         remove_leftovers(Path(output))
-        if existing := find_release(Path(output), plan.fingerprint):
+        if existing := published_release(Path(output), plan):
             log.info("up to date: %s", existing)
             return {"status": "up-to-date", "release": existing, "output": output}
         version, shards = process_and_publish(plan, workers, dask_address)
@@ -597,3 +647,7 @@ def serve_clean_corpus(name: str, cron: str | None, parameters: dict[str, Any]) 
     schedule and whenever `prefect deployment run 'clean-corpus/NAME'` asks for a run. Needs a
     Prefect server (PREFECT_API_URL): the temporary local API cannot keep a schedule."""
     clean_corpus.serve(name=name, cron=cron, parameters=parameters, print_starting_message=True)
+
+
+if os.environ.get(QUIET_VARIABLE):  # a worker process of a run without --verbose
+    hide_tracebacks()

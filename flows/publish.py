@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from flows.crash import crash_point
 from flows.document import Document
 from flows.kazakh.language import paragraph_languages
+from flows.preflight import published_release
 from flows.release import (
     LEXICON,
     MANIFEST,
-    find_release,
     new_release_folder,
     publish_folder,
     write_json,
@@ -44,7 +44,7 @@ def write_release(
     lexicon: Path,
 ) -> str:
     output = Path(plan.output)
-    if existing := find_release(output, plan.fingerprint):
+    if existing := published_release(output, plan, say=False):
         return existing  # another run published the same release meanwhile
     folder = new_release_folder(output, plan.fingerprint)
     try:
