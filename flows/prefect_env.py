@@ -31,12 +31,13 @@ def configure_prefect(home: Path | None = None) -> None:
         os.environ.setdefault(name, value)
 
 
-def start_temporary_api() -> Any:
+def start_temporary_api(timeout: float | None = None, tied: bool | None = None) -> Any:
     """Start the temporary local Prefect API that this process' Prefect client uses (the one
     Prefect would start on first use, when no PREFECT_API_URL is set), tied to this process:
     it is killed when this process dies, kill -9 included (see flows/signals.py
-    `die_with_parent`). Call it in the main thread: the kernel's parent-death signal follows
-    the thread that started the child.
+    `die_with_parent`). The kernel's parent-death signal follows the thread that started the
+    child, so by default it is tied only when started from the main thread; `tied=True` is for
+    a thread that lives as long as the process (a Dask worker's event loop).
 
     Prefect starts that server with a plain subprocess.Popen, which takes no such option: for
     the duration of the start, its server module sees a `subprocess` whose Popen adds it."""
@@ -48,19 +49,23 @@ def start_temporary_api() -> Any:
 
     from flows.signals import die_with_parent
 
+    server = server_module.SubprocessASGIServer()  # one per process: the client's own
+    if server.running:
+        return server
+    if tied is None:
+        tied = threading.current_thread() is threading.main_thread()
+    if not tied:
+        server.start(timeout=timeout)  # tied to this thread it would die with it
+        return server
     preexec = die_with_parent()
 
     def popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
         return subprocess.Popen(*args, preexec_fn=preexec, **kwargs)  # noqa: PLW1509
 
-    server = server_module.SubprocessASGIServer()  # one per process: the client's own
-    if threading.current_thread() is not threading.main_thread():
-        server.start()  # tied to this thread it would die with it: Prefect's own way
-        return server
     original = server_module.subprocess
     server_module.subprocess = SimpleNamespace(**{**vars(subprocess), "Popen": popen})
     try:
-        server.start()
+        server.start(timeout=timeout)
     finally:
         server_module.subprocess = original
     return server

@@ -263,33 +263,9 @@ def start_worker_api() -> None:
     the worker process: the kernel stops it when the worker ends (a parent-death signal), where
     Prefect's own would be left running, orphaned. Client.run calls this in the worker's event
     loop thread, which lives as long as the worker (the signal follows the starting thread)."""
-    import subprocess
-    from types import SimpleNamespace
+    from flows.prefect_env import start_temporary_api
 
-    from prefect.server.api import server as server_module
-
-    server = server_module.SubprocessASGIServer()
-    if server.running:
-        return
-
-    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
-        return subprocess.Popen(*args, preexec_fn=die_with_parent, **kwargs)  # noqa: PLW1509
-
-    original = server_module.subprocess
-    server_module.subprocess = SimpleNamespace(**{**vars(subprocess), "Popen": popen})
-    try:
-        server.start(timeout=API_START_SECONDS)
-    finally:
-        server_module.subprocess = original
-
-
-def die_with_parent() -> None:
-    """In a child process, before it runs: the kernel sends it SIGTERM when its parent ends."""
-    import ctypes
-    import signal
-
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    start_temporary_api(timeout=API_START_SECONDS, tied=True)
 
 
 # --- a run's preflight, as `tazala run` calls it ----------------------------------------------
