@@ -82,7 +82,14 @@ class Repair:
                 and (not model.is_plain(fixed) or model.score(twice) > model.score(fixed))
             ):
                 fixed = twice
-        return fixed if fixed and fixed != word and model.is_plain(fixed) else None
+        if not fixed or fixed == word or not model.is_plain(fixed):
+            return None
+        # Garbled text shows its letters as letters: a word of ordinary letters whose
+        # "repair" holds none is a coincidence (`ТАТА`, UTF-8 `°°` read as ISO-8859-5), unlike
+        # a sign garbled with a letter before it (`В°` -> `°`).
+        if word.isalpha() and model.is_plain(word) and not any(ch.isalpha() for ch in fixed):
+            return None
+        return fixed
 
 
 def _byte_chars(encoding: str, first: int, last: int) -> str:
