@@ -130,16 +130,36 @@ def remove_page_furniture(lines: list[str], removed: dict[int, str]) -> None:
 
 
 def remove_stray_edges(lines: list[str], removed: dict[int, str]) -> None:
-    """Debris at the document's first or last line, when it stands apart from the content
-    (a blank line or removed chrome between them): a short line inside a paragraph, such
-    as a sentence the sentences stage put on its own line, is content."""
+    """Debris at the document's start or end, when it stands apart from the content (a blank
+    line or removed chrome between them): a short line inside a paragraph, such as a sentence
+    the sentences stage put on its own line, is content. The edge is the whole run of lines
+    before that gap, read as the sentences stage would join them: `:` over `a` is the debris
+    `: a` now, as it would be once joined."""
     content = [i for i, line in enumerate(lines) if line.strip() and i not in removed]
     if len(content) < 2:
         return
-    for i, neighbour in ((content[0], content[0] + 1), (content[-1], content[-1] - 1)):
-        apart = not lines[neighbour].strip() or neighbour in removed
-        if apart and STRAY.fullmatch(lines[i].strip()):
-            removed[i] = "stray"
+    first, last = [content[0]], [content[-1]]
+    for i in content[1:]:
+        if i != first[-1] + 1:
+            break
+        first.append(i)
+    for i in reversed(content[:-1]):
+        if i != last[0] - 1:
+            break
+        last.insert(0, i)
+    for run in (first, last):
+        if len(run) < len(content) and STRAY.fullmatch(joined_run(lines, run)):
+            for i in run:
+                removed[i] = "stray"
+
+
+def joined_run(lines: list[str], run: list[int]) -> str:
+    """The lines as one: a space between them, none after a line-end hyphen."""
+    text = ""
+    for i in run:
+        line = lines[i].strip()
+        text += line if not text or text.endswith("-") else f" {line}"
+    return text
 
 
 STAGE = Stage(
