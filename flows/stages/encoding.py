@@ -18,8 +18,11 @@ edit whose evidence holds the plan (the steps, replayable with `replay_plan`) an
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 
@@ -333,9 +336,7 @@ def fix_encoding(text: str, context: Context) -> tuple[str, Changes]:
     for i in sorted(suspect):
         line = lines[i]
         if not line.isascii():
-            fixed, plan, gain = fix_line(
-                line, repairs, model if i in evidence_lines else None, min_gain
-            )
+            fixed, plan, gain = fix_line_once(line, repairs, i in evidence_lines, min_gain)
             if fixed != line:
                 repaired[i] = (fixed, plan, gain)
                 for kind, name in plan:
@@ -404,6 +405,37 @@ def repair_with_document_proof(
                 more[i] = (fixed, [["chain", repair.name]], gain)
                 break
     return more
+
+
+# The stage runs again after the stages it can get new work from (flows/clean.py, SETTLE),
+# mostly on the same lines: a line's repair is remembered, so that the second look at a
+# suspect line that stays as it is (Ukrainian, Serbian, text with foreign letters) is free.
+# Bounded memory: the lines remembered hold at most MEMO_CHARACTERS characters in all.
+MEMO_CHARACTERS = 4_000_000
+_MEMO: OrderedDict[tuple, tuple[str, list[list], float]] = OrderedDict()
+_memo_size = 0
+_MEMO_LOCK = threading.Lock()
+
+
+def fix_line_once(
+    line: str, repairs: tuple[Repair, ...], with_model: bool, min_gain: float
+) -> tuple[str, list[list], float]:
+    """`fix_line`, remembered for the lines seen last."""
+    global _memo_size
+    key = (line, repairs, with_model, min_gain)
+    with _MEMO_LOCK:  # tasks may share a process (a Dask worker's threads)
+        result = _MEMO.get(key)
+        if result is not None:
+            _MEMO.move_to_end(key)
+    if result is None:
+        result = fix_line(line, repairs, kazakh_model() if with_model else None, min_gain)
+        with _MEMO_LOCK:
+            if len(line) <= MEMO_CHARACTERS // 4 and key not in _MEMO:
+                _MEMO[key] = result
+                _memo_size += len(line)
+                while _memo_size > MEMO_CHARACTERS:
+                    _memo_size -= len(_MEMO.popitem(last=False)[0][0])
+    return result[0], copy.deepcopy(result[1]), result[2]  # each edit's evidence its own
 
 
 def fix_line(
