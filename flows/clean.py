@@ -24,34 +24,37 @@ def run_stages(
 ) -> Document:
     """Run the stages in order; add each stage's seconds to `seconds` when given.
 
-    A stage that can give an earlier one new work (`SETTLE`) is followed by that earlier
-    stage again; when it changes the text, the stages between run again too, until the text
-    is stable or `SETTLE_ROUNDS` have run. Cleaning a cleaned text then changes nothing."""
+    A stage that can give earlier ones new work (`SETTLE`) is followed by them again; when
+    they change the text, the stages after them run again too, until the text is stable or
+    `SETTLE_ROUNDS` have run. Cleaning a cleaned text then changes nothing."""
     for index, name in enumerate(names):
         run_stage(document, name, context, seconds)
-        earlier = SETTLE.get(name)
-        if earlier not in names[:index]:
+        earlier = [stage for stage in SETTLE.get(name, ()) if stage in names[:index]]
+        if not earlier:
             continue
-        again = names[names.index(earlier) + 1 : index + 1]
+        again = names[names.index(earlier[-1]) + 1 : index + 1]
         for _ in range(SETTLE_ROUNDS):
             before = document.text
-            run_stage(document, earlier, context, seconds)
+            for stage in earlier:
+                run_stage(document, stage, context, seconds)
             if document.text == before:
                 break
-            # the stages in between once each: their own settling is bounded by this loop
+            # the stages after them once each: their own settling is bounded by this loop
             for stage in again:
                 run_stage(document, stage, context, seconds)
     return document
 
 
-# Stages whose changes can uncover work for the encoding stage, which runs first and
+# Stages whose changes can uncover work for earlier ones. The encoding stage runs first and
 # decides line by line: removing an invisible character, a C1 control or a trailing space
-# shows mojibake it hid (`\u00adÐ¡`, `Ð½Ñ `); making a word one script can complete a garbled
-# pair (`Pђ` -> `Рђ`, UTF-8 `А` read as cp1251); joining or splitting lines changes what a
-# line proves (`СвЂ` / `k` -> `СвЂ k`). The rounds are bounded (each undoes a layer of
-# garbling, and real text has one or two), so a pass stays linear; on text with nothing to
-# repair the cost is one more encoding scan per settling stage.
-SETTLE = {"characters": "encoding", "sentences": "encoding"}
+# shows it mojibake they hid (`\u00adÐ¡`, `Ð½Ñ `); making a word one script can complete a
+# garbled pair (`Pђ` -> `Рђ`, UTF-8 `А` read as cp1251); joining or splitting lines changes
+# what a line proves (`СвЂ` / `k` -> `СвЂ k`). Joined lines can also give the characters
+# stage work (`A` / `:` -> `A. :`, a space before a colon). The rounds are bounded (each
+# undoes a layer of garbling, and real text has one or two), so a pass stays linear; on text
+# with nothing to repair the cost is an encoding scan per settling stage and one more
+# characters pass.
+SETTLE = {"characters": ("encoding",), "sentences": ("encoding", "characters")}
 SETTLE_ROUNDS = 3
 
 
