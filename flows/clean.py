@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from flows.document import Document
+from flows.document import Changes, Document
 from flows.rules import Rules
 from flows.stages import STAGES, Context
+from flows.stages.sentences import end_sentence
 from flows.statistics import CorpusStatistics
 
 
@@ -30,19 +31,44 @@ def run_stages(
     for index, name in enumerate(names):
         run_stage(document, name, context, seconds)
         earlier = [stage for stage in SETTLE.get(name, ()) if stage in names[:index]]
-        if not earlier:
-            continue
-        again = names[names.index(earlier[-1]) + 1 : index + 1]
-        for _ in range(SETTLE_ROUNDS):
-            before = document.text
-            for stage in earlier:
-                run_stage(document, stage, context, seconds)
-            if document.text == before:
-                break
-            # the stages after them once each: their own settling is bounded by this loop
-            for stage in again:
-                run_stage(document, stage, context, seconds)
+        if earlier:
+            again = names[names.index(earlier[-1]) + 1 : index + 1]
+            settle(document, earlier, again, context, seconds)
+    if names and names == context.rules.correct and "sentences" in context.rules.repair:
+        restore_final_periods(document, context)
     return document
+
+
+def restore_final_periods(document: Document, context: Context) -> None:
+    """A correction can make a line's last word a predicate, whose sentence the sentences
+    stage ends with a period (`отырдьі` -> `отырды`): a second cleaning would add it, so the
+    correct pass adds it now. Only that: the rest of the sentences stage judged the text with
+    its OCR errors (a `!` read for і makes `!` no sentence end), which are evidence still."""
+    changes = Changes()
+    lines = document.text.split("\n")
+    ended = [end_sentence(line, context.rules, changes) if line else line for line in lines]
+    if ended != lines:
+        document.record("sentences", "\n".join(ended), changes)
+
+
+def settle(
+    document: Document,
+    earlier: list[str],
+    again: tuple[str, ...],
+    context: Context,
+    seconds: Counter[str] | None,
+) -> None:
+    """Run `earlier` again; while they change the text, `again` and them, a bounded number
+    of rounds."""
+    for _ in range(SETTLE_ROUNDS if earlier else 0):
+        before = document.text
+        for stage in earlier:
+            run_stage(document, stage, context, seconds)
+        if document.text == before:
+            break
+        # the stages after them once each: their own settling is bounded by this loop
+        for stage in again:
+            run_stage(document, stage, context, seconds)
 
 
 # Stages whose changes can uncover work for earlier ones. The encoding stage runs first and
