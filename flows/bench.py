@@ -3,6 +3,7 @@
 tazala bench encoding FILE...   corrupt every sentence by each mojibake chain, repair it
 tazala bench speed FILE...      MB/s and peak memory of the repair stages
 tazala bench flow FILE...       the whole flow on a generated corpus, 1 and N workers
+tazala bench hostile [NAME...]  time, growth and memory of `tazala clean` on hostile text
 """
 
 from __future__ import annotations
@@ -374,3 +375,163 @@ def flow_table(
 def _stage_rate(run: dict, stage: str, mb: float) -> str:
     seconds = run["stage_seconds"].get(stage, 0.0)
     return f"{mb / seconds:.2f}" if seconds else "-"
+
+
+# --- hostile text -------------------------------------------------------------------------------
+
+HOSTILE_SIZES = (100_000, 200_000, 400_000)  # characters; each twice the one before
+MAX_RATIO = 2.5  # time per doubling of the text: 2 is linear, 4 quadratic
+MIN_MB_S = 0.5  # at the largest size
+MAX_PEAK_MB = 500  # resident memory of one `tazala clean --no-corpus` on the largest size
+TIMER_FLOOR = 0.05  # seconds: shorter times are timer noise, not growth
+CHILD_SECONDS = 300  # a `tazala clean` child slower than this is stopped and flagged
+CHILD_ADDRESS_SPACE = 4 << 30  # bytes: a child that wants more fails instead of the machine
+
+
+def bench_hostile(
+    rules: Rules, rules_folder: str, names: list[str], sizes: tuple[int, ...] = HOSTILE_SIZES
+) -> tuple[list[str], bool]:
+    """Each hostile pattern (flows/hostile.py) through the path of `tazala clean --no-corpus`:
+    its peak memory in a process of its own (`tazala clean` on the largest size, its VmHWM),
+    then its CPU time in this process at each size, after one warm-up run on the
+    smallest (the per-word memos filled as in a long run). The rows, and whether every
+    pattern met the targets."""
+    from flows.hostile import HOSTILE
+
+    unknown = sorted(set(names) - set(HOSTILE))
+    if unknown:
+        raise ValueError(f"no hostile pattern {', '.join(unknown)}; known: {', '.join(HOSTILE)}")
+    header = (
+        f"{'pattern':<28}"
+        + "".join(f"{f'{size // 1000}k cpu s':>11}" for size in sizes)
+        + f"{'x/doubling':>11}{'MB/s':>7}{'peak MB':>9}  verdict"
+    )
+    rows = [
+        "tazala clean --no-corpus --encoding utf-8 on each pattern at "
+        f"{', '.join(map(str, sizes))} characters; "
+        f"targets: <= {MAX_RATIO}x per doubling, >= {MIN_MB_S} MB/s at {sizes[-1]:,}, "
+        f"peak RSS <= {MAX_PEAK_MB} MB",
+        "",
+        header,
+        "-" * len(header),
+    ]
+    warm_up(rules)
+    passed = True
+    for name in names or list(HOSTILE):
+        row, ok = hostile_row(name, rules, rules_folder, sizes)
+        passed = passed and ok
+        rows.append(row)
+        print(row, file=sys.stderr, flush=True)  # progress: the whole table takes minutes
+    rows += ["", "all patterns within the targets" if passed else "FAILED: see the rows marked"]
+    return rows, passed
+
+
+def warm_up(rules: Rules) -> None:
+    """Build what the stages build on first use (lexicon, candidate index, restorations of
+    lost letters), so that no pattern's row carries the start-up."""
+    from flows.hostile import hostile_text, lost_letters
+
+    prose = hostile_text("one-paragraph", 20_000, seed=2)
+    for text in (prose, lost_letters(prose), prose.upper()):
+        clean_in_process(text, rules)
+
+
+def hostile_row(
+    name: str, rules: Rules, rules_folder: str, sizes: tuple[int, ...]
+) -> tuple[str, bool]:
+    from flows.hostile import hostile_text
+
+    largest = hostile_text(name, sizes[-1])
+    peak, failure = clean_peak_rss(largest, rules_folder)
+    if failure:
+        return f"{name:<28}{failure}  FAIL", False
+    clean_in_process(hostile_text(name, sizes[0], seed=1), rules)  # warm-up
+    seconds = []
+    for size in sizes:
+        text = hostile_text(name, size)
+        started = time.process_time()  # CPU time: the machine's other load does not count
+        clean_in_process(text, rules)
+        seconds.append(max(time.process_time() - started, TIMER_FLOOR))
+    ratio = (seconds[-1] / seconds[0]) ** (1 / (len(sizes) - 1))
+    rate = len(largest.encode("utf-8")) / 1e6 / seconds[-1]
+    misses = [
+        label
+        for label, missed in (
+            ("time", ratio > MAX_RATIO),
+            ("speed", rate < MIN_MB_S),
+            ("memory", peak > MAX_PEAK_MB),
+        )
+        if missed
+    ]
+    verdict = "FAIL " + ", ".join(misses) if misses else "ok"
+    if reading := detected_reading(largest, rules):
+        verdict += f"; unpinned: {reading}"
+    times = "".join(f"{s:>11.2f}" for s in seconds)
+    return f"{name:<28}{times}{ratio:>11.2f}{rate:>7.2f}{peak:>9.0f}  {verdict}", not misses
+
+
+def clean_in_process(text: str, rules: Rules) -> str:
+    """What `tazala clean --no-corpus --encoding utf-8` does with its stdin: decode the bytes,
+    both passes. The encoding is pinned so that the stages see the pattern as generated (a
+    run of one letter can read as a code page: `detected_reading` reports it apart)."""
+    from flows.clean import clean_text
+    from flows.ingest import decode_bytes
+
+    decoded = decode_bytes(text.encode("utf-8"), rules.encodings, "utf-8")
+    return clean_text(decoded.text, rules, CorpusStatistics()).text
+
+
+def detected_reading(text: str, rules: Rules) -> str:
+    """How `tazala clean` without --encoding reads the pattern's UTF-8 bytes, when not as
+    UTF-8 ("" when it does)."""
+    from flows.ingest import SkippedInput, decode_bytes
+
+    try:
+        decoded = decode_bytes(text.encode("utf-8"), rules.encodings)
+    except SkippedInput as reason:
+        return f"refused ({str(reason).split(':')[0]})"
+    return "" if decoded.encoding == "utf-8" else f"read as {decoded.encoding}"
+
+
+# Runs `tazala clean` and reports the high-water mark of its own memory (VmHWM): the rusage
+# of a child counts the memory of the parent it was forked from.
+CHILD = (
+    "import sys\n"
+    "from flows.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "status = open('/proc/self/status').read()\n"
+    "print('VmHWM', status.split('VmHWM:')[1].split()[0], file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def clean_peak_rss(text: str, rules_folder: str) -> tuple[float, str]:
+    """Peak resident MB of `tazala clean --no-corpus` on `text` in a process of its own (its
+    VmHWM, which it prints as it exits); or a failure (timed out, out of memory, exit
+    status)."""
+    import tempfile
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
+
+    command = [sys.executable, "-c", CHILD, "clean", "--no-corpus", "--encoding", "utf-8"]
+    command += ["--rules", rules_folder]
+    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
+        stdin.write(text.encode("utf-8"))
+        stdin.seek(0)
+        process = subprocess.Popen(
+            command, stdin=stdin, stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=limit
+        )
+        try:
+            process.wait(CHILD_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            return 0.0, f"timed out after {CHILD_SECONDS} s"
+        stderr.seek(0)
+        errors = stderr.read().decode("utf-8", "replace").splitlines()
+    peaks = [line.split()[1] for line in errors if line.startswith("VmHWM ")]
+    if process.returncode != 0 or not peaks:
+        last = [line for line in errors if not line.startswith("VmHWM ")][-1:] or ["no message"]
+        return 0.0, f"tazala clean exited {process.returncode}: {last[0][:60]}"
+    return int(peaks[0]) / 1024, ""  # kB

@@ -7,7 +7,7 @@
     tazala show V     print a release's report (or its manifest)
     tazala evaluate   score `tazala clean` against gold passages
     tazala lexicon    words on stdin -> what the lexicon knows of each (TSV)
-    tazala bench      benchmarks: mojibake restoration, speed, lexicon, the whole flow
+    tazala bench      benchmarks: mojibake restoration, speed, lexicon, the whole flow, hostile text
 
 Prefect is imported only by `run`: the other commands stay fast.
 """
@@ -26,15 +26,16 @@ from pathlib import Path
 from flows.ingest import SkippedInput, SourcesError, decode_bytes
 from flows.release import (
     LEXICON,
+    DamagedRelease,
     Release,
-    find_release,
+    ReleaseNameError,
     latest_version,
     open_release,
     read_manifest,
     release_versions,
 )
 from flows.rules import RulesError, load_rules
-from flows.safety import OutputNotWritable
+from flows.safety import OutputNotWritable, overlap_problem
 from flows.statistics import CorpusStatistics, load_statistics
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -71,33 +72,38 @@ def setup_logging(verbose: bool) -> None:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from flows.failures import failure_message, hide_tracebacks
     from flows.plan import plan_run
     from flows.prefect_env import configure_prefect
+    from flows.preflight import preflight_run, prepare_run, published_release
     from flows.safety import tidy_output
+    from flows.signals import stop_on_signals
 
     check_run_options(args)
+    # SIGTERM and Ctrl-C stop the run within seconds at any moment, publish nothing and leave
+    # no process behind (exit 143 / 130): see flows/signals.py.
+    stop_on_signals(Path(args.output))
+    prepare_run(args)  # absolute paths (a Dask worker has a folder of its own), the cluster
     # Planning first fails fast on a broken rules file or a missing corpus, and answers
     # "up to date" without starting Prefect.
     plan = plan_run(args.corpus, args.output, args.rules, args.shard_mb)
     tidy_output(Path(args.output))  # fails now if it cannot be written; what a killed run left
-    if existing := find_release(Path(args.output), plan.fingerprint):
+    preflight_run(args, plan)  # something to clean; every Dask worker sees what it needs
+    if existing := published_release(Path(args.output), plan):
         print(f"up to date: {existing} ({Path(args.output) / existing}); nothing published")
         return run_status(open_release(args.output, existing))
     configure_prefect()
     from flows.pipeline import run_pipeline
 
+    if not args.verbose:
+        hide_tracebacks()  # the failure is said in one line below
     started = time.perf_counter()
     try:
         result = run_pipeline(
             args.corpus, args.output, args.rules, args.shard_mb, args.workers, args.dask_address
         )
     except Exception as failure:  # a task's bug, a lost cluster, a full disk: say what now
-        print(
-            f"tazala: error: the run failed ({type(failure).__name__}: {failure}); nothing was "
-            f"published and {args.output}/ is as it was. Run again: the work done so far is "
-            "reused from the cache. Prefect's log above has the details.",
-            file=sys.stderr,
-        )
+        print(f"tazala: error: {failure_message(failure, args.output)}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
     release = open_release(args.output, result["release"])
@@ -134,6 +140,8 @@ def reuse_summary(run: dict) -> str:
 def check_run_options(args: argparse.Namespace) -> None:
     if args.shard_mb <= 0 or args.workers < 1:
         raise UsageError("--shard-mb must be above 0 and --workers at least 1")
+    if problem := overlap_problem(args.corpus, args.output):
+        raise UsageError(problem)
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -252,8 +260,13 @@ def command_versions(args: argparse.Namespace) -> int:
         print(f"no releases in {output}/ yet; `tazala run` publishes the first")
         return 0
     latest = latest_version(output)
+    damaged = []
     for version in versions:
-        manifest = read_manifest(output / version)
+        try:
+            manifest = read_manifest(output / version)
+        except DamagedRelease as problem:
+            damaged.append(problem)  # said after the list: the other releases are listed
+            continue
         t = manifest["totals"]
         made = time.strftime("%Y-%m-%d %H:%M", time.localtime((output / version).stat().st_mtime))
         mark = "  LATEST" if version == latest else ""
@@ -261,7 +274,9 @@ def command_versions(args: argparse.Namespace) -> int:
             f"{version}  {made}  {t['documents']:>5,} documents  {t['sentences']:>8,} "
             f"sentences  {t['edits']:>6,} edits  {manifest['fingerprint'][:12]}{mark}"
         )
-    return 0
+    for problem in damaged:
+        print(f"tazala: error: {problem}", file=sys.stderr)
+    return 2 if damaged else 0
 
 
 def command_show(args: argparse.Namespace) -> int:
@@ -303,11 +318,11 @@ def command_review(args: argparse.Namespace) -> int:
     )
 
     release = open_release(args.output, args.version)
-    if not args.accept and not args.reject:
-        print(f"{release.version}: ", end="")
-        print(render_groups(*suggestion_groups(release), args.limit), end="")
-        return 0
     try:
+        if not args.accept and not args.reject:
+            listing = render_groups(*suggestion_groups(release), args.limit)
+            print(f"{release.version}: {listing}", end="")
+            return 0
         written = record_decisions(Path(args.rules), release, args.accept, args.reject)
     except ReviewError as problem:
         raise UsageError(str(problem)) from None
@@ -368,6 +383,15 @@ def command_bench(args: argparse.Namespace) -> int:
     from flows.bench import bench_encoding, bench_flow, bench_lexicon, bench_speed
 
     rules = load_rules(args.rules)
+    if args.what == "hostile":  # FILES are pattern names here (default: all)
+        from flows.bench import bench_hostile
+
+        try:
+            rows, passed = bench_hostile(rules, args.rules, args.files)
+        except ValueError as problem:  # a pattern name it does not know
+            raise UsageError(str(problem)) from None
+        print("\n".join(rows))
+        return 0 if passed else 1
     paths = [Path(p) for p in args.files] or sorted(Path("corpus").glob("**/*.txt"))
     if not paths:
         raise UsageError("no files to benchmark; pass some, or run where corpus/ has .txt files")
@@ -521,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_corpus_options(lexicon)
     lexicon.set_defaults(handler=command_lexicon)
     bench = commands.add_parser("bench", help="benchmarks: mojibake restoration, speed, lexicon")
-    bench.add_argument("what", choices=["encoding", "speed", "lexicon", "flow"])
+    bench.add_argument("what", choices=["encoding", "speed", "lexicon", "flow", "hostile"])
     bench.add_argument(
         "--gold",
         nargs="*",
@@ -529,7 +553,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JSONL",
         help="lexicon: gold files whose raw/gold word pairs give error tokens",
     )
-    bench.add_argument("files", nargs="*", help="UTF-8 text files (default: corpus/**/*.txt)")
+    bench.add_argument(
+        "files",
+        nargs="*",
+        help="UTF-8 text files (default: corpus/**/*.txt); hostile: pattern names (default: all)",
+    )
     bench.add_argument("--rules", default=default_rules(), help="rules folder")
     bench.add_argument("--limit", type=int, help="encoding: at most N sentences a file")
     bench.add_argument(
@@ -552,9 +580,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
+    status = handle(args)
+    if args.command == "run":
+        from flows.signals import exit_while_stoppable
+
+        exit_while_stoppable(status)  # a signal stops the run until its very end
+    return status
+
+
+def handle(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
-    except (UsageError, RulesError, SourcesError, FileNotFoundError, OutputNotWritable) as problem:
+    except (
+        UsageError,
+        RulesError,
+        SourcesError,
+        FileNotFoundError,
+        OutputNotWritable,
+        ReleaseNameError,
+        DamagedRelease,
+    ) as problem:
         print(f"tazala: error: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

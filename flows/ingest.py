@@ -78,6 +78,11 @@ class SkippedInput(Exception):
     """An input that cannot become a document; the message is the reason the user sees."""
 
 
+class InputChanged(RuntimeError):
+    """A file read other bytes than planning hashed (edited, replaced or truncated during the
+    run): what the release would hold is not what its manifest says, so the run stops."""
+
+
 @dataclass(frozen=True)
 class Input:
     """One corpus file: where it is, what it is called in the release, and its bytes' digest."""
@@ -89,6 +94,7 @@ class Input:
     part: tuple[int, int] | None = None  # a large file's part: its bytes [start, end)
     encoding: str | None = None  # decided on a split file's first part, for all its parts
     raw: str | None = None  # the path's bytes in hex, when they are not UTF-8 (`path` shows \\xNN)
+    part_sha256: str | None = None  # of the part's bytes, for a part
 
     def location(self, corpus: Path) -> Path | bytes:
         """Where the file is, to open it."""
@@ -103,6 +109,18 @@ class Input:
             start, end = self.part
             data.seek(start)
             return data.read(end - start)
+
+    def read_planned_bytes(self, corpus: Path) -> bytes:
+        """The bytes planning hashed, read once; InputChanged when the file holds others now
+        (OSError when it cannot be read)."""
+        data = self.read_bytes(corpus)
+        expected = self.sha256 if self.part is None else self.part_sha256
+        if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+            raise InputChanged(
+                f"{self.path} changed after the run was planned (its bytes are not the ones "
+                "hashed for the manifest); nothing was published: run again once it is saved"
+            )
+        return data
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +40,7 @@ from flows.cache import (
     digest,
     prune_cache,
     read_document,
+    read_entry,
     read_meta,
     repair_entry,
     write_document,
@@ -48,20 +50,24 @@ from flows.clean import run_stages
 from flows.crash import crash_point
 from flows.decisions import decide_partition, prime_stages
 from flows.document import Document
+from flows.failures import QUIET_VARIABLE, hide_tracebacks
 from flows.ingest import (
     Input,
+    InputChanged,
     SkippedInput,
     decode_bytes,
     in_path_order,
     pinned_encoding,
     sha256_file,
 )
-from flows.plan import RunPlan, Shard, plan_run
+from flows.plan import RunPlan, Shard, plan_run, read_plan, write_plan
+from flows.preflight import check_corpus_not_empty, published_release
 from flows.progress import Progress
 from flows.publish import write_chunk, write_release
-from flows.release import find_release, read_manifest
-from flows.rules import Rules, load_rules
+from flows.release import TEMPORARY_PREFIX, read_manifest
+from flows.rules import Rules, load_rules, snapshot_rules
 from flows.safety import output_lock, remove_leftovers
+from flows.signals import on_stop
 from flows.stages import Context
 from flows.statistics import (
     CorpusStatistics,
@@ -85,21 +91,27 @@ def repair_shard(
     file whose result is in the cache (same bytes, rules, code, parameters) is not redone."""
     started = time.perf_counter()
     rules, seconds = None, Counter()
-    entries, reused, computed = [], 0, 0
+    entries, reused, computed, not_as_planned = [], 0, 0, []
     for item in shard.inputs:
         key = digest("repair", base, item.path, item.document, item.sha256, str(item.part))
         meta_path, document_path = repair_entry(Path(cache), key)
         meta = read_meta(meta_path)
-        if meta is not None and ("skipped" in meta or document_path.is_file()):
+        if meta is not None and ("skipped" in meta or read_entry(document_path) is not None):
             reused += 1
         else:
             rules = rules or load_rules(rules_folder)
-            meta = repair_input(item, corpus, rules, pins, document_path, seconds)
+            try:
+                meta = repair_input(item, corpus, rules, pins, document_path, seconds)
+            except InputChanged as problem:
+                not_as_planned.append(str(problem))  # the shard's other files are still said
+                continue
             write_meta(meta_path, meta)
             crash_point("repair")
             computed += item.size
         files = {"meta": str(meta_path), "document": str(document_path)}
         entries.append({"path": item.path, "key": key, **files, **_summary(meta)})
+    if not_as_planned:
+        raise InputsNotAsPlanned(not_as_planned, worker_name())
     return {
         "shard": shard.number,
         "entries": entries,
@@ -108,6 +120,36 @@ def repair_shard(
         "stages": dict(seconds),
         "seconds": time.perf_counter() - started,
     }
+
+
+class InputsNotAsPlanned(RuntimeError):
+    """Files that planning hashed and a task cannot read now, or reads other bytes of: the
+    run stops, publishes nothing and caches nothing for them (never a release that skips
+    them under the plan's fingerprint)."""
+
+    def __init__(self, problems: list[str], where: str = "") -> None:
+        super().__init__(problems, where)
+        self.problems, self.where = list(problems), where
+
+    def __str__(self) -> str:
+        shown = "; ".join(self.problems[:10])
+        more = f"; and {len(self.problems) - 10} more" if len(self.problems) > 10 else ""
+        where = f" on {self.where}" if self.where else ""
+        return (
+            f"{len(self.problems)} planned file(s) could not be read as planned{where}: "
+            f"{shown}{more}"
+        )
+
+
+def worker_name() -> str:
+    """The Dask worker this task runs on, by name and address (or this machine)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):  # not on a Dask worker
+        return f"{socket.gethostname()} (process {os.getpid()})"
+    return f"Dask worker {worker.name} ({worker.address})"
 
 
 def _summary(meta: dict[str, Any]) -> dict[str, Any]:
@@ -121,10 +163,15 @@ def repair_input(
     """Decode one file and repair it; the document goes to `document_path`, the rest (how it
     was decoded, or why it was skipped, and its word counts) is returned."""
     pinned = pinned_encoding(item.path, pins)
+    # InputChanged fails the run: a file that cannot be read now (on this worker), or reads
+    # other bytes than planning hashed, is neither released nor cached as skipped
     try:
-        encoding = pinned or item.encoding
-        decoded = decode_bytes(item.read_bytes(Path(corpus)), rules.encodings, encoding)
-    except (SkippedInput, OSError) as reason:
+        data = item.read_planned_bytes(Path(corpus))
+    except OSError as problem:
+        raise InputChanged(f"{item.path}: {problem.strerror or problem}") from None
+    try:
+        decoded = decode_bytes(data, rules.encodings, pinned or item.encoding)
+    except SkippedInput as reason:
         return {"skipped": str(reason)}
     if item.encoding and not pinned:
         decoded = replace(decoded, method="first part")  # detected there, for every part
@@ -141,7 +188,8 @@ def repair_input(
 def build_statistics(metas: list[str], work: str) -> dict[str, Any]:
     """The reduce step: per-file word counts summed into the corpus lexicon."""
     lexicon = Path(work) / "lexicon.tsv"
-    counts = merge_counts(meta.get("counts", {}) for meta in map(read_meta, map(Path, metas)))
+    metas_read = (read_entry_of_run(Path(meta), read_meta) for meta in metas)
+    counts = merge_counts(meta.get("counts", {}) for meta in metas_read)
     write_counts(lexicon, counts)
     crash_point("statistics")
     return {
@@ -187,15 +235,15 @@ def correct_shard(
         for key in keys:
             target = correct_entry(Path(cache), key, statistics["digest"])
             corrected.append(str(target))
-            if target.is_file():
+            if (cached := read_document(target)) is not None:
                 reused += 1
-                yield read_document(target)
+                yield cached
                 continue
             if context is None:
                 corpus_statistics = shared_statistics(statistics["lexicon"], statistics["digest"])
                 context = Context(rules, corpus_statistics)
                 prime_stages(context, answers)
-            document = read_document(repair_entry(Path(cache), key)[1])
+            document = read_entry_of_run(repair_entry(Path(cache), key)[1], read_document)
             computed += len(document.text.encode("utf-8"))
             write_document(target, run_stages(document, rules.correct, context, seconds))
             crash_point("correct")
@@ -211,6 +259,21 @@ def correct_shard(
         "stages": dict(seconds),
         "seconds": time.perf_counter() - started,
     }
+
+
+class CacheChangedDuringRun(RuntimeError):
+    """An entry this run wrote (or checked) a moment ago is damaged or gone."""
+
+
+def read_entry_of_run(path: Path, read):
+    """A cache entry the repair pass of this run has just written or checked: damaged now
+    means something else writes into the cache folder, and the run stops."""
+    if (entry := read(path)) is None:
+        raise CacheChangedDuringRun(
+            f"the cache entry {path} changed during the run (is another program writing to "
+            "the output folder?); nothing was published: run again"
+        )
+    return entry
 
 
 _STATISTICS: dict[str, CorpusStatistics] = {}
@@ -295,30 +358,38 @@ def wait_for_task_records(flow_run_ids: list[str], expected: int, timeout: float
 
 def _by_shard(futures: dict, progress: Progress) -> list[dict[str, Any]]:
     """Shard results as they finish (progress shown), returned in shard order."""
-    results = []
+    results, not_as_planned = [], []
     for future in as_completed(list(futures)):
-        result = future.result()
+        try:
+            result = future.result()
+        except InputsNotAsPlanned as failure:  # every shard's files are named, not the first
+            not_as_planned += [f"{problem} ({failure.where})" for problem in failure.problems]
+            continue
         progress.advance(
             futures[future], result["computed_bytes"], result["reused"], result["seconds"]
         )
         results.append(result)
     progress.close()
+    if not_as_planned:
+        raise InputsNotAsPlanned(sorted(not_as_planned))
     return sorted(results, key=lambda r: r["shard"])
 
 
 # Its parameter is an internal plan, not user input: no pydantic validation (which also fails
 # to resolve the annotation when a served run loads this file by its path).
 @flow(name="process-shards", validate_parameters=False)
-def process_shards(plan: RunPlan, partitions: int = 1) -> dict[str, Any]:
+def process_shards(plan_file: str, rules: str, partitions: int = 1) -> dict[str, Any]:
     """Repair every shard, reduce the statistics, decide the word types (in `partitions`
-    tasks, when more than one process corrects), correct every shard."""
+    tasks, when more than one process corrects), correct every shard. The plan comes as a
+    file (a flow run's parameters must stay under 512 KB: ~3,000 files' worth) and the rules
+    as the run's copy of them."""
+    plan = read_plan(Path(plan_file))
     cache, work = str(cache_folder(plan.output)), str(plan.work)
     base = digest(plan.rules_fingerprint, plan.code_version, plan.parameters)
     pins = plan.parameters["encoding_pins"]
     size = sum(s.size for s in plan.shards)
     futures = {
-        repair_shard.submit(s, plan.corpus, plan.rules, pins, cache, base): s.size
-        for s in plan.shards
+        repair_shard.submit(s, plan.corpus, rules, pins, cache, base): s.size for s in plan.shards
     }
     repaired = _by_shard(futures, Progress("repair", len(plan.shards), size))
     entries = [e for r in repaired for e in r["entries"]]
@@ -335,13 +406,11 @@ def process_shards(plan: RunPlan, partitions: int = 1) -> dict[str, Any]:
             for key in keys
         )
     ):
-        answers = decide(statistics, plan.rules, partitions, work)
+        answers = decide(statistics, rules, partitions, work)
     futures = {}
     for shard, keys in zip(plan.shards, shard_keys, strict=True):
         chunk = str(Path(work) / "chunks" / f"{shard.number:05d}")
-        future = correct_shard.submit(
-            keys, statistics, plan.rules, cache, shard.number, answers, chunk
-        )
+        future = correct_shard.submit(keys, statistics, rules, cache, shard.number, answers, chunk)
         futures[future] = shard.size
     corrected = _by_shard(futures, Progress("correct", len(plan.shards), size))
     return {
@@ -415,6 +484,7 @@ def clean_corpus(
     if log.level == logging.NOTSET:
         log.setLevel(logging.INFO)  # a served run's process: `tazala run` did not set it up
     plan = plan_run(corpus, output, rules, shard_mb)
+    check_corpus_not_empty(corpus, len(plan.inputs), len(plan.skipped))
     size = sum(i.size for i in plan.inputs)
     files = len({i.path for i in plan.inputs})
     parts = sum(1 for i in plan.inputs if i.part)
@@ -429,7 +499,7 @@ def clean_corpus(
     )
     with output_lock(Path(output), wait=True):
         remove_leftovers(Path(output))
-        if existing := find_release(Path(output), plan.fingerprint):
+        if existing := published_release(Path(output), plan):
             log.info("up to date: %s", existing)
             return {"status": "up-to-date", "release": existing, "output": output}
         version, shards = process_and_publish(plan, workers, dask_address)
@@ -445,6 +515,7 @@ def process_and_publish(
 ) -> tuple[str, dict[str, Any]]:
     """Both passes over the shards, then the release published (the run lock held)."""
     plan.work.mkdir(parents=True)
+    forget = on_stop(remove_own_folders(plan))
     if dask_address:
         log.info("shard tasks run on the Dask cluster at %s", dask_address)
     elif workers > 1:
@@ -454,7 +525,11 @@ def process_and_publish(
         # one partition of the word types per process that corrects (an external cluster's
         # size is not known here: two, or --workers)
         partitions = max(workers, 2) if dask_address else workers
-        shards = process_shards.with_options(task_runner=runner)(plan, partitions)
+        rules = snapshot_rules(plan.rules, plan.work / "rules", plan.rules_fingerprint)
+        plan_file = write_plan(plan, plan.work / "plan.pickle")
+        shards = process_shards.with_options(task_runner=runner)(
+            str(plan_file), str(rules), partitions
+        )
         version = publish_release(plan, shards["entries"], shards["chunks"], shards["lexicon"])
         crash_point("prune")
         used = [Path(e[name]) for e in shards["entries"] for name in ("meta", "document")]
@@ -462,8 +537,19 @@ def process_and_publish(
         # repair and correct per shard, statistics, publish: all must be on record
         wait_for_task_records([shards["flow_run"], flow_run.get_id()], shards["tasks"] + 1)
     finally:
+        forget()
         shutil.rmtree(plan.work, ignore_errors=True)
     return version, shards
+
+
+def remove_own_folders(plan: RunPlan) -> Callable[[], None]:
+    """What a run stopped by a signal removes of its own: its work folder and the release it
+    was writing (the run lock is held; anything left, the next run removes)."""
+    mine = f"{TEMPORARY_PREFIX}*-{os.getpid()}"
+    return lambda: [
+        shutil.rmtree(folder, ignore_errors=True)
+        for folder in (plan.work, *Path(plan.output).glob(mine))
+    ]
 
 
 def publish_summary_artifact(version: str, summary: dict[str, Any]) -> None:
@@ -527,21 +613,28 @@ def run_pipeline(
 @contextmanager
 def one_local_api(for_workers: bool) -> Iterator[None]:
     """With no Prefect server configured, every process that reports to Prefect starts its
-    own temporary local API (4-8 s and ~200 MB each): the Dask workers of a LocalCluster
-    would each start one beside this process'. Start this process' temporary API first and
-    hand its address to the worker processes, which inherit the environment."""
-    from prefect.settings import PREFECT_API_URL
+    own temporary local API (4-8 s and ~200 MB each). Start this process' API here, in the
+    main thread and tied to this process' life (a kill -9 of tazala kills it too: see
+    flows/prefect_env.py), and hand its address to the worker processes of a Dask
+    LocalCluster, which inherit the environment and so start none of their own. (Those
+    workers need no such tie: distributed's worker processes exit as soon as the pipe their
+    parent holds open closes, which a kill -9 of the parent does.)"""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
-    if not for_workers or os.environ.get("PREFECT_API_URL"):
-        yield  # the workers inherit the address already
+    if os.environ.get("PREFECT_API_URL"):
+        yield  # a configured server; the workers inherit the address already
         return
     url = PREFECT_API_URL.value()  # set in this process' settings only (a test harness)
+    if not url and not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        yield  # the user turned the temporary API off: Prefect says what to set instead
+        return
     if not url:
-        from prefect.server.api.server import SubprocessASGIServer
+        from flows.prefect_env import start_temporary_api
 
-        server = SubprocessASGIServer()  # the one this process' Prefect client uses
-        server.start()
-        url = server.api_url
+        url = start_temporary_api().api_url
+    elif not for_workers:
+        yield
+        return
     os.environ["PREFECT_API_URL"] = url
     try:
         yield
@@ -554,3 +647,7 @@ def serve_clean_corpus(name: str, cron: str | None, parameters: dict[str, Any]) 
     schedule and whenever `prefect deployment run 'clean-corpus/NAME'` asks for a run. Needs a
     Prefect server (PREFECT_API_URL): the temporary local API cannot keep a schedule."""
     clean_corpus.serve(name=name, cron=cron, parameters=parameters, print_starting_message=True)
+
+
+if os.environ.get(QUIET_VARIABLE):  # a worker process of a run without --verbose
+    hide_tracebacks()

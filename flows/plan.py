@@ -6,6 +6,8 @@ local API when the release is already published.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -15,6 +17,7 @@ from typing import Any, BinaryIO
 from flows.ingest import (
     SIXTEEN_BIT,
     Input,
+    InputChanged,
     SkippedInput,
     decode_bytes,
     discover_inputs,
@@ -118,12 +121,40 @@ def split_large_inputs(
             else:
                 result.append(item)
             continue
-        for number, (start, end) in enumerate(pairwise(cuts), 1):
+        parts = zip(pairwise(cuts), part_digests(item, corpus, cuts), strict=True)
+        for number, ((start, end), part_sha256) in enumerate(parts, 1):
             document = unique_id(f"{item.document}.part{number:03d}", taken)
             taken.add(document)
             size, part = end - start, (start, end)
-            result.append(replace(item, document=document, size=size, part=part, encoding=encoding))
+            result.append(
+                replace(
+                    item,
+                    document=document,
+                    size=size,
+                    part=part,
+                    encoding=encoding,
+                    part_sha256=part_sha256,
+                )
+            )
     return result, skipped
+
+
+def part_digests(item: Input, corpus: Path, cuts: list[int]) -> list[str]:
+    """The sha256 of each part, which the repair pass checks the bytes it reads against; read
+    in one pass that also checks the whole file is still the one hashed for the manifest."""
+    whole, digests = hashlib.sha256(), []
+    with open(item.location(corpus), "rb") as data:
+        for start, end in pairwise(cuts):
+            part, left = hashlib.sha256(), end - start
+            while left > 0 and (block := data.read(min(left, 1 << 20))):
+                part.update(block)
+                whole.update(block)
+                left -= len(block)
+            digests.append(part.hexdigest())
+        whole.update(data.read())
+    if whole.hexdigest() != item.sha256:
+        raise InputChanged(f"{item.path} changed while the run was being planned; run again")
+    return digests
 
 
 def paragraph_cuts(path: Path | bytes, size: int, part_bytes: int) -> list[int] | None:
@@ -206,3 +237,15 @@ def plan_run(corpus: str, output: str, rules_folder: str, shard_mb: float) -> Ru
         tuple(skipped),
         rules_files(Path(rules_folder)),
     )
+
+
+def write_plan(plan: RunPlan, path: Path) -> Path:
+    """The plan as a file of the run's work folder, for the tasks to read (as a parameter it
+    would be stored in Prefect's database, which refuses more than 512 KB)."""
+    path.write_bytes(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+    return path
+
+
+def read_plan(path: Path) -> RunPlan:
+    """A plan this run wrote (trusted as the run's own file, like the rest of its work folder)."""
+    return pickle.loads(path.read_bytes())

@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING, Any
 from flows.crash import crash_point
 from flows.document import Document
 from flows.kazakh.language import paragraph_languages
+from flows.preflight import published_release
 from flows.release import (
     LEXICON,
     MANIFEST,
-    find_release,
     new_release_folder,
     publish_folder,
     write_json,
 )
 from flows.report import render_report
 from flows.report_html import write_report_html
+from flows.signals import publish_uninterrupted
 from flows.statistics import WORD
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def write_release(
     lexicon: Path,
 ) -> str:
     output = Path(plan.output)
-    if existing := find_release(output, plan.fingerprint):
+    if existing := published_release(output, plan, say=False):
         return existing  # another run published the same release meanwhile
     folder = new_release_folder(output, plan.fingerprint)
     try:
@@ -61,7 +62,7 @@ def write_release(
             write_report_html(target, manifest, top)
             crash_point("rename")
 
-        return publish_folder(folder, output, finalize)
+        return publish_uninterrupted(lambda: publish_folder(folder, output, finalize))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -35,7 +35,9 @@ from flows.crash import crash_point
 from flows.kazakh.dictionaries import resources_version
 from flows.statistics import CorpusStatistics, load_statistics
 
-RELEASE_NAME = re.compile(r"^v(\d{4,})$")
+# \Z, not $: `$` also matches before a final newline ("v0001\n")
+RELEASE_NAME = re.compile(r"v([0-9]{4,})\Z")
+RELEASE_NUMBER = re.compile(r"[0-9]+\Z")  # `tazala show 2`: ASCII digits only (not ², not ٢)
 LATEST = "LATEST"
 MANIFEST = "manifest.json"
 LEXICON = "lexicon.tsv"
@@ -70,17 +72,79 @@ def release_versions(output: Path) -> list[str]:
     return sorted(names, key=lambda name: int(name[1:]))
 
 
+class ReleaseNameError(ValueError):
+    """A version argument that is not a release name (a path, say): refused, never opened."""
+
+
+class DamagedRelease(ValueError):
+    """A release file that cannot be read back; the message names it and what to do."""
+
+
+# What every manifest holds and the commands read without asking (`tazala versions`, `show`,
+# `diff`, a run's summary): a manifest without them is damaged, not merely old.
+MANIFEST_FIELDS = {
+    "fingerprint": str,
+    "code_version": str,
+    "rules_fingerprint": str,
+    "parameters": dict,
+    "inputs": list,
+    "skipped": list,
+    "totals": dict,
+    "stages": dict,
+}
+MANIFEST_TOTALS = ("documents", "paragraphs", "sentences", "words", "edits", "suggestions")
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    """The release's manifest; DamagedRelease naming the file when it is not one."""
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except ValueError as error:  # not UTF-8, not JSON: cut short, overwritten
+        problem: str | None = f"not JSON: {error}"
+    else:
+        problem = manifest_problem(manifest)
+    if problem:
+        raise DamagedRelease(
+            f"{path} is damaged ({problem[:120]}): restore {folder.name} from a copy, or move "
+            f"the folder out of {folder.parent} (the other releases stay readable)"
+        )
+    return manifest
+
+
+def manifest_problem(manifest: Any) -> str | None:
+    """What makes this parsed manifest unreadable to the commands, or None."""
+    if not isinstance(manifest, dict):
+        return f"a JSON {type(manifest).__name__}, not an object"
+    for name, kind in MANIFEST_FIELDS.items():
+        if not isinstance(manifest.get(name), kind):
+            return f"no {name} ({kind.__name__})"
+    for name in MANIFEST_TOTALS:
+        count = manifest["totals"].get(name)
+        if not isinstance(count, int) or isinstance(count, bool):
+            return f"totals.{name} is not a count"
+    return None
+
+
+def release_name(version: str) -> str:
+    """`v0002` or `2` as a release name; ReleaseNameError for anything else (a path above all:
+    `tazala show ../../x` must not read outside the output folder)."""
+    if RELEASE_NAME.match(version):
+        return version
+    if RELEASE_NUMBER.match(version):
+        return f"v{int(version):04d}"
+    raise ReleaseNameError(
+        f"{version!r} is not a release name: give one as v0002 or 2 (`tazala versions` lists them)"
+    )
 
 
 def find_release(output: Path, fingerprint: str) -> str | None:
     """The published release with this fingerprint, if any."""
     for version in reversed(release_versions(output)):
         try:
-            if read_manifest(output / version).get("fingerprint") == fingerprint:
+            if read_manifest(output / version)["fingerprint"] == fingerprint:
                 return version
-        except (OSError, json.JSONDecodeError):
+        except (OSError, DamagedRelease):
             continue
     return None
 
@@ -99,7 +163,9 @@ def new_release_folder(output: Path, fingerprint: str) -> Path:
     """A fresh hidden folder to write a release into before it is published."""
     output.mkdir(parents=True, exist_ok=True)
     folder = output / f"{TEMPORARY_PREFIX}{fingerprint[:16]}-{os.getpid()}"
-    if folder.exists():
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()  # a link planted here: remove the link, never what it points to
+    elif folder.exists():
         shutil.rmtree(folder)
     folder.mkdir()
     return folder
@@ -129,8 +195,17 @@ def publish_folder(folder: Path, output: Path, finalize: Callable[[Path, str], N
 
 def write_latest(output: Path, version: str) -> None:
     temporary = output / f"{TEMPORARY_PREFIX}{LATEST}-{os.getpid()}"
-    temporary.write_text(version + "\n", encoding="utf-8")
-    os.replace(temporary, output / LATEST)
+    write_new_file(temporary, version + "\n")
+    os.replace(temporary, output / LATEST)  # replaces a link named LATEST, never follows it
+
+
+def write_new_file(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path`, never through a link: one already there is removed
+    (not its target), and one planted after that makes the open fail (O_NOFOLLOW)."""
+    path.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+    with os.fdopen(os.open(path, flags, 0o666), "wb") as out:  # the umask applies
+        out.write(text.encode("utf-8"))
 
 
 def jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -246,14 +321,16 @@ class Release:
 
 
 def open_release(output: str | Path = "output", version: str | None = None) -> Release:
-    """Open a published release: the latest by default, or `version` ("v0002" or "2")."""
+    """Open a published release: the latest by default, or `version` ("v0002" or "2").
+    ReleaseNameError when `version` is not a release name, DamagedRelease when its manifest
+    cannot be read."""
     output = Path(output)
     if version is None:
         version = latest_version(output)
         if version is None:
             raise FileNotFoundError(f"no release in {output}/; run `tazala run` to publish one")
-    elif version.isdigit():
-        version = f"v{int(version):04d}"
+    else:
+        version = release_name(version)
     folder = output / version
     if not (folder / MANIFEST).is_file():
         known = ", ".join(release_versions(output)) or "none"

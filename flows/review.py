@@ -8,22 +8,36 @@ word in rules/kk/variants.tsv (`variant<TAB>canonical<TAB>pin`): the spelling st
 always writes the accepted form. Rejecting forbids the pair (`forbid`): neither the OCR
 stage nor the spelling stage proposes it again. Either way the rules fingerprint changes, so
 the next `tazala run` publishes a new release whose manifest names the changed rules file.
+
+review.jsonl is checked row by row as it is read (a tab or a line break in a field of a
+crafted row would otherwise write an extra, unreviewed line into variants.tsv), and each
+decision is checked as variants.tsv itself is before it is written.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from flows.document import context_around, nearest, word_offsets
-from flows.release import Release, jsonl_rows
-from flows.rules import CYRILLIC_WORD, RulesError, load_rules
+from flows.release import Release
+from flows.rules import CYRILLIC_WORD, RulesError, load_rules, variant_problem
 
 VARIANTS = Path("kk") / "variants.tsv"
 CONTEXTS = 3  # places shown per group
 CONTEXT = 40  # characters either side
+STAGE_NAME = re.compile(r"[a-z]+\Z")
+# A rule id as the stages write it (ocr:lost, spelling:pinned); it goes into the note of a
+# decision, so nothing else may.
+RULE_ID = re.compile(r"[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)*\Z")
+TEXT_FIELDS = ("document", "stage", "rule", "before", "after")
+BREAKING = ("Cc", "Zl", "Zp")  # tab, line breaks (\n \r U+0085 U+2028 ...), other controls
 
 
 @dataclass
@@ -50,7 +64,7 @@ def suggestion_groups(release: Release) -> tuple[list[SuggestionGroup], int]:
     groups: dict[tuple[str, str], SuggestionGroup] = {}
     settled = 0
     documents = release.documents()
-    suggestions = jsonl_rows(release.path / "review.jsonl")
+    suggestions = review_rows(release.path / "review.jsonl")
     by_document = groupby(suggestions, key=lambda row: row["document"])
     for document_id, rows in by_document:
         text = next((d.text for d in documents if d.id == document_id), "")
@@ -67,6 +81,55 @@ def suggestion_groups(release: Release) -> tuple[list[SuggestionGroup], int]:
             if len(group.places) < CONTEXTS and (context := context_of(row, text, offsets, shown)):
                 group.places.append({**row, "context": context})
     return sorted(groups.values(), key=lambda g: (-g.count, g.before, g.after)), settled
+
+
+class ReviewError(ValueError):
+    """A row of review.jsonl that is not a suggestion, or a decision that cannot be written;
+    the message says which, why and what to do."""
+
+
+def review_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of a release's review.jsonl, each checked; ReviewError naming the first row
+    that is not a suggestion as a run writes it."""
+    with path.open("rb") as lines:
+        for number, line in enumerate(lines, 1):
+            try:
+                row = json.loads(line.decode("utf-8"))
+            except ValueError:
+                problem: str | None = "not a line of JSON"
+            else:
+                problem = suggestion_problem(row)
+            if problem:
+                raise ReviewError(
+                    f"{path}:{number}: {problem}; this is not a suggestion as a run writes it "
+                    "(changed by hand?): nothing is listed or decided from this file"
+                )
+            yield row
+
+
+def suggestion_problem(row: Any) -> str | None:
+    """What is wrong with a row of review.jsonl, or None."""
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    for name in TEXT_FIELDS:
+        value = row.get(name)
+        if not isinstance(value, str) or (not value and name != "after"):
+            return f"the {name} is missing or not text"
+        if any(unicodedata.category(ch) in BREAKING for ch in value):
+            return f"the {name} {quoted(value)} holds a tab, a line break or a control character"
+    if not STAGE_NAME.match(row["stage"]):
+        return f"the stage {quoted(row['stage'])} is not a stage name"
+    if not RULE_ID.match(row["rule"]):
+        return f"the rule {quoted(row['rule'])} is not a rule id (letters, digits, - _ . :)"
+    for name, kinds in (("position", int), ("confidence", (int, float))):
+        if not isinstance(row.get(name), kinds) or isinstance(row.get(name), bool):
+            return f"the {name} is not a number"
+    return None
+
+
+def quoted(value: str) -> str:
+    """A field as one line of a message: escaped, and cut at 60 characters."""
+    return repr(value if len(value) <= 60 else value[:60] + "…")
 
 
 def context_of(
@@ -111,10 +174,6 @@ def render_groups(groups: list[SuggestionGroup], settled: int, limit: int) -> st
     return "\n".join(lines) + "\n" + note
 
 
-class ReviewError(ValueError):
-    """A decision that cannot be written; the message says why and what to do."""
-
-
 def record_decisions(
     rules_folder: Path,
     release: Release,
@@ -139,6 +198,8 @@ def record_decisions(
                     f"{before} -> {after} is not one word for one word; variants.tsv holds "
                     "only such pairs: edit the rules by hand"
                 )
+            if problem := variant_problem(*key, action):
+                raise ReviewError(f"{before} -> {after} cannot go into variants.tsv: {problem}")
             why = (
                 f"{'accepted' if action == 'pin' else 'rejected'} in review of {release.version} "
                 f"({group.rule}, {group.count} suggestion{'s' if group.count > 1 else ''})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import shutil
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -131,6 +132,23 @@ def fingerprint_folder(folder: Path) -> str:
     return digest.hexdigest()
 
 
+class RulesChanged(RuntimeError):
+    """The rules folder changed between planning a run and copying it for the run's tasks."""
+
+
+def snapshot_rules(folder: str | Path, target: Path, fingerprint: str) -> Path:
+    """Copy the rules folder to `target` and check it is the one the run was planned with:
+    every task of the run reads this copy, so a linguist saving a file (or `tazala review
+    --accept`) during a run changes the next run, never half of this one."""
+    shutil.copytree(folder, target)
+    if fingerprint_folder(target) != fingerprint:
+        raise RulesChanged(
+            f"the rules in {folder} changed after the run was planned; nothing was published: "
+            "run again once they are saved"
+        )
+    return target
+
+
 def load_rules(folder: str | Path) -> Rules:
     """Read and validate a rules folder; raise RulesError naming file and line."""
     root = Path(folder)
@@ -196,23 +214,24 @@ def read_confusions(path: Path) -> tuple[Any, ...]:
 STEM_KINDS = ("function", "noun", "verb", "adjective", "loan", "name", "abbreviation")
 
 
+def variant_problem(variant: str, canonical: str, action: str) -> str | None:
+    """What makes a row of variants.tsv wrong, or None (`tazala review` checks its decisions
+    with this too, before writing them)."""
+    for word in (variant, canonical):
+        if not CYRILLIC_WORD.fullmatch(word) or word != word.lower():
+            return f"{word!r} must be a lower-case Cyrillic word"
+    if variant == canonical:
+        return "variant and canonical form are the same"
+    if action not in VARIANT_ACTIONS:
+        return f"action {action!r} must be one of {', '.join(VARIANT_ACTIONS)}"
+    return None
+
+
 def read_variants(path: Path) -> VariantOverrides:
     """variant<TAB>canonical<TAB>pin|forbid[<TAB>note], lower-case Cyrillic words."""
-
-    def check(row: list[str]) -> str | None:
-        variant, canonical, action = row[:3]
-        for word in (variant, canonical):
-            if not CYRILLIC_WORD.fullmatch(word) or word != word.lower():
-                return f"{word!r} must be a lower-case Cyrillic word"
-        if variant == canonical:
-            return "variant and canonical form are the same"
-        if action not in VARIANT_ACTIONS:
-            return f"action {action!r} must be one of {', '.join(VARIANT_ACTIONS)}"
-        return None
-
     pinned: dict[str, str] = {}
     forbidden: set[tuple[str, str]] = set()
-    for row in read_table(path, 3, check):
+    for row in read_table(path, 3, lambda row: variant_problem(*row[:3])):
         variant, canonical, action = row[:3]
         if action == "forbid":
             forbidden.add((variant, canonical))

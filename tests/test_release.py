@@ -8,6 +8,7 @@ import pytest
 
 from flows.release import (
     MANIFEST,
+    MANIFEST_TOTALS,
     latest_version,
     open_release,
     publish_folder,
@@ -34,9 +35,23 @@ def test_fingerprint_changes_with_each_part(changed):
     assert release_fingerprint(*BASE) == release_fingerprint(*BASE)
 
 
+# What every manifest holds (a manifest without it is damaged: see read_manifest)
+WHOLE_MANIFEST = {
+    "release": None,
+    "fingerprint": "f",
+    "code_version": "c",
+    "rules_fingerprint": "r",
+    "parameters": {},
+    "inputs": [],
+    "skipped": [],
+    "totals": dict.fromkeys(MANIFEST_TOTALS, 0),
+    "stages": {},
+}
+
+
 def fake_release(folder, documents=()):
     folder.mkdir(parents=True)
-    (folder / MANIFEST).write_text(json.dumps({"release": None, "fingerprint": "f"}))
+    (folder / MANIFEST).write_text(json.dumps(WHOLE_MANIFEST))
     with (folder / "documents.jsonl").open("w", encoding="utf-8") as out:
         for doc_id, paragraphs in documents:
             row = {

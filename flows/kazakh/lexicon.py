@@ -55,6 +55,11 @@ RESTORE = {
     "х": "һ",
 }
 MAX_RESTORATIONS = 512
+# Letters of the longest word the correcting stages judge. Their candidate searches, glued-word
+# splits and spelling neighbours grow with a word's length (some as its square), and a "word"
+# longer than two long Kazakh words glued (a line OCR ran together, тиітиітиі…) is no misread
+# word: it is left as it stands, as the stages leave anything they cannot judge.
+MAX_WORD_LETTERS = 40
 # The analyser also reads и as ый/ій, я as йа, ю as йу after a word's first letter.
 RESPELLINGS = {"и": ("ый", "ій"), "я": ("йа",), "ю": ("йу",)}
 MAX_RESPELLED = 64

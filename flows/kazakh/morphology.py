@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import product
+from itertools import islice, product
 from pathlib import Path
 
 from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
@@ -394,8 +394,15 @@ def consonant_harmony(form: str) -> str | None:
     return None
 
 
+# Respellings tried per word. Each и doubles or triples them (3^k for k of them), so a long
+# word (тиітиі…, a glued line) would build millions: only the first ones, in the order of
+# `product`, are ever made; a word needing more is read through these alone.
+MAX_RESPELLINGS = 32
+
+
 def respellings(word: str) -> list[str]:
-    """The word with и read as ый/ій and я as йа, ю as йу (after the first letter)."""
+    """The word with и read as ый/ій and я as йа, ю as йу (after the first letter): at most
+    MAX_RESPELLINGS of them, made lazily."""
     options = [[word[0]]]
     for ch in word[1:]:
         if ch == "и":
@@ -406,5 +413,5 @@ def respellings(word: str) -> list[str]:
             options.append(["ю", "йу"])
         else:
             options.append([ch])
-    spelled = ["".join(parts) for parts in product(*options)]
-    return [s for s in spelled[1:33] if s != word]
+    spelled = ("".join(parts) for parts in islice(product(*options), 1, MAX_RESPELLINGS + 1))
+    return [s for s in spelled if s != word]

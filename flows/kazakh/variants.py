@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from spellchecker import SpellChecker
 
-from flows.kazakh.lexicon import Lexicon
+from flows.kazakh.lexicon import MAX_WORD_LETTERS, Lexicon
 from flows.memo import per_word_type
 from flows.rules import CYRILLIC_WORD, VariantOverrides
 
@@ -109,8 +109,8 @@ class VariantFinder:
         """The canonical spelling of a lower-case form, if it is a variant of one."""
         if pinned := self.overrides.pinned.get(form):
             return self._pinned(form, pinned)
-        if len(form) < MIN_LENGTH or not CYRILLIC_WORD.fullmatch(form):
-            return None
+        if not MIN_LENGTH <= len(form) <= MAX_WORD_LETTERS or not CYRILLIC_WORD.fullmatch(form):
+            return None  # a longer one would cost the square of its length, and is no word
         if self.lexicon.is_word(form):
             return None
         return self._variant_of_corpus_form(form) or self._variant_of_stem(form)

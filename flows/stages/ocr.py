@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import regex
 
 from flows.document import Changes, Edit
+from flows.kazakh.charmodel import kazakh_model
 from flows.kazakh.confusions import Candidate, CandidateIndex, Confusion
 from flows.kazakh.language import (
     KAZAKH_LETTERS,
@@ -35,6 +36,7 @@ from flows.kazakh.language import (
     paragraph_language,
 )
 from flows.kazakh.lexicon import (
+    MAX_WORD_LETTERS,
     VOWEL_LETTERS,
     Lexicon,
     base_lexicon,
@@ -53,6 +55,7 @@ TOKEN = regex.compile(
 )
 TRAILING_SIGN = regex.compile(r"[!1|]+$")
 NOT_CYRILLIC_BLOCK = regex.compile(r"[^\u0400-\u04ff]+")
+NOT_LETTER = regex.compile(r"\P{L}+")
 SIGN_INSIDE = regex.compile(r"[!1|]")
 # a rounded vowel after the first syllable, in a word without the letters of Russian loans
 ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұүыіэюяё]*[аәеиоөұүыі].*[оөұү]")
@@ -90,7 +93,17 @@ UNKNOWN_COST_KEPT, UNKNOWN_COST_LOST = 2.0, 5.0
 SIGN_DOUBT, HARMONY_DOUBT, NAME_LEEWAY = 3.0, 2.0, 0.5
 LOST_WHERE_KEPT = 1.5  # a lost letter in a text that keeps its Kazakh letters is less likely
 KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh letters, too
+# A paragraph of letter noise (keys struck at random, a reading no stage could repair) is no
+# Kazakh text with misread words: its every word is new and unknown, and searching candidates
+# for each costs milliseconds, so such text would run 100 times slower than prose. By the
+# character model (flows/kazakh/charmodel.py) Kazakh and Russian prose score -2.5 to -4.5 per
+# letter, with lost letters, signs and all capitals too; random Cyrillic letters about -8.
+NOISE_PER_LETTER = -6.0
+NOISE_MIN_LETTERS = 200  # a shorter paragraph (a heading, a name) is too short to judge
 MAX_QUIET = 3 * WORD_TYPES  # word types; beyond, they are judged again (from the memos)
+# Word types whose edit a document keeps while it is corrected (an edit with its evidence is
+# about a kilobyte: 20 MB at most); the rarer ones beyond are judged again at each place.
+DOCUMENT_WORD_TYPES = 20_000
 KAZAKH_LETTER_SHARE = 0.06  # of Cyrillic letters in Kazakh prose, about; below it letters were lost
 
 
@@ -249,6 +262,8 @@ class Corrector:
         """Kazakh by its letters, or, having lost them, by its words: more of them analyse
         as Kazakh words than are Russian ones."""
         language = paragraph_language(paragraph)
+        if language in ("kk", "ru", None) and letter_noise(paragraph):
+            return False
         if language == "kk":
             return True
         if language not in ("ru", None):
@@ -257,6 +272,15 @@ class Corrector:
         kazakh = sum(1 for w in words if self.lexicon.native.is_word(w))
         russian = sum(1 for w in words if w in self.lexicon.russian_forms)
         return kazakh > russian
+
+
+def letter_noise(paragraph: str) -> bool:
+    """Letters no language would write: a long paragraph whose letters score, per letter,
+    below NOISE_PER_LETTER by the Kazakh-Russian character model."""
+    letters = count_matching(NOT_LETTER, paragraph)
+    if letters < NOISE_MIN_LETTERS:
+        return False
+    return kazakh_model().score(paragraph) / letters < NOISE_PER_LETTER
 
 
 _CORRECTORS: dict[tuple[str, str, int], tuple[object, Corrector]] = {}
@@ -289,6 +313,21 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
     choice = float(context.rules.parameter("ocr", "choice_threshold", threshold))
     kept = kept_share(text)
     quiet = corrector.quiet
+    # A word's edit is the same throughout the document (`kept` is the document's): judged
+    # once, then copied to each place. Text that lost its letters needs an edit in most words.
+    edits: dict[str, Edit | None] = {}
+
+    def judged(word: str, position: int) -> Edit | None:
+        if word not in edits:
+            if len(edits) >= DOCUMENT_WORD_TYPES:
+                return correct_word(word, position, corrector, kept)
+            edits[word] = correct_word(word, 0, corrector, kept)
+        if (e := edits[word]) is None:
+            return None
+        evidence = dict(e.evidence or {})  # its own: a record of the edit at this place
+        return Edit(
+            e.stage, e.rule, e.before, e.after, position, e.confidence, evidence, e.alternatives
+        )
 
     def fix_paragraph(paragraph: str, offset: int) -> str:
         if not corrector.is_kazakh(paragraph):
@@ -296,9 +335,11 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
         paragraph = remove_specks(paragraph, corrector, changes)
         replacements: list[tuple[int, int, str]] = []
         for start, word in tokens(paragraph):
+            if len(word) > MAX_WORD_LETTERS:
+                continue
             if word in quiet or ending_of_valid_compound(paragraph, start, word, corrector):
                 continue
-            edit = correct_word(word, offset + start, corrector, kept)
+            edit = judged(word, offset + start)
             sure = edit is not None and edit.evidence["wrong"] >= threshold
             sure = sure and edit.confidence >= choice
             if not sure and (glued := split_glued(word, offset + start, corrector)):
@@ -318,9 +359,12 @@ def ending_of_valid_compound(paragraph: str, start: int, word: str, corrector: C
     second word of a compound. Alone it is no word, and no OCR error either."""
     if start < 2 or paragraph[start - 1] != "-":
         return False
-    head = HEAD_BEFORE_HYPHEN.search(paragraph, 0, start - 1)
-    if head is None:
-        return False
+    # searched from at most a word's length back: from the paragraph's start, every
+    # hyphenated word would read the paragraph again
+    window = max(0, start - 2 - MAX_WORD_LETTERS)
+    head = HEAD_BEFORE_HYPHEN.search(paragraph, window, start - 1)
+    if head is None or (head.start() == window > 0 and paragraph[window - 1].isalnum()):
+        return False  # no head, or one longer than any word
     whole = corrector.lexicon.lookup(f"{head.group()}-{word}")
     return whole.valid or whole.source == "abbreviation"  # attested: ОК in the corpus
 

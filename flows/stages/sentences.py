@@ -25,21 +25,29 @@ from flows.stages.base import Context, Stage
 
 OPENERS = '"«“„(['
 # Terminal punctuation, closing quotes/brackets, spaces, then what starts a sentence: a capital
-# letter (after any opening quotes) or a list marker.
-SPACED_END = regex.compile(r"[.!?…]+[\"»”)\]]*( +)(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) )")
+# letter (after any opening quotes) or a list marker. Tried only where a run of marks begins,
+# and taken whole (possessive): from inside the run every start would read to its end again,
+# and a run of dots before a space (a table of contents' dot leaders) would cost its square.
+SPACED_END = regex.compile(r"(?<![.!?…])[.!?…]++[\"»”)\]]*+( +)(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) )")
 # A sentence end with no space: a lower-case Cyrillic word, a period, then a capitalised
 # Cyrillic word ("жоқ.Қоғамды") or a list marker ("ұсынды.3)"). Latin text is left alone: there a
-# glued period is more often a domain or a file name.
+# glued period is more often a domain or a file name. What follows is checked first: the look
+# back over the run of marks is then made once per run (at its end), not at every position.
 GLUED_END = regex.compile(
-    r"(?<=[\p{Ll}&&\p{Cyrillic}]{2}[.!?…]+)"
-    r"(?=[\p{Lu}&&\p{Cyrillic}][\p{Ll}&&\p{Cyrillic}]|\d{1,2}\))",
+    r"(?=[\p{Lu}&&\p{Cyrillic}][\p{Ll}&&\p{Cyrillic}]|\d{1,2}\))"
+    r"(?<=[\p{Ll}&&\p{Cyrillic}]{2}[.!?…]+)",
     regex.V1,
 )
 LETTERS = regex.compile(r"\p{L}+")
 # Three or more upper-case words at a line's start, then text glued to them (a digit) or a
-# capitalised word of ordinary text: the caps are a heading run into its paragraph.
+# capitalised word of ordinary text: the caps are a heading run into its paragraph. At most
+# MAX_HEADING_WORDS of them: unbounded, a line of numbers or Roman numerals (XXI XXI …) made
+# the search back over its words cost the square of the line.
+MAX_HEADING_WORDS = 30
 HEADING_AT_START = regex.compile(
-    r"((?:[\p{Lu}\d][\p{Lu}\d‐-]*\s+){2,}[\p{Lu}\d‐-]*\p{Lu}{2})(?:(?=\d)|\s+(?=\p{Lu}\p{Ll}))"
+    r"((?:[\p{Lu}\d][\p{Lu}\d‐-]*\s+)"
+    rf"{{2,{MAX_HEADING_WORDS - 1}}}"
+    r"[\p{Lu}\d‐-]*\p{Lu}{2})(?:(?=\d)|\s+(?=\p{Lu}\p{Ll}))"
 )
 # "!" or "1" between letters ("каз1ри!", "тус1нд1ре", "жер!н"): OCR reads і as 1 or !, so in such
 # a text a "!" after a word is no evidence of a sentence end.
@@ -99,10 +107,12 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
             if how == "join" and HYPHEN_AT_END.search(pending[-TAIL:]):
                 pending = join_hyphenated(pending, line, changes)
             elif how == "join":
-                pending = f"{pending} {line}"
+                # extended in place (CPython): a copy per line cost a paragraph of lines with
+                # no sentence end (a hard-wrapped PDF without periods) its square
+                pending += f" {line}"
                 changes.count("join-lines")
             elif how == "join-period":
-                pending = f"{pending}. {line}"
+                pending += f". {line}"
                 changes.count("join-lines-restore-period")
             else:
                 current.append(end_sentence(pending, rules, changes))
@@ -227,7 +237,7 @@ def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Cha
         if (
             line[mark] in marks
             and ends_sentence(line, mark, abbreviations)
-            and not LONE_INITIALS.fullmatch(line[match.end(1) :])
+            and not LONE_INITIALS.fullmatch(line, match.end(1))  # no copy of the rest
         ):
             cuts.append((match.start(1), match.end(1)))
             changes.count("spaced-end")
@@ -276,11 +286,17 @@ def bracketed_spans(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+TOKEN_LOOK_BACK = 64  # characters; a longer token is no abbreviation, initials or list number
+
+
 def ends_sentence(line: str, mark: int, abbreviations: Abbreviations) -> bool:
     """Does the terminal punctuation at `mark` end a sentence, judging by the word before it?"""
     if line[mark] != ".":
         return True  # ! ? … always end a sentence
-    token_start = line.rfind(" ", 0, mark) + 1
+    # the word is looked for at most TOKEN_LOOK_BACK characters back: a line of sentences
+    # glued with no space (Келді.Келді.…) was read back to its start at every period
+    window = max(0, mark - TOKEN_LOOK_BACK)
+    token_start = (line.rfind(" ", window, mark) + 1) or window
     token = line[token_start:mark].lstrip(OPENERS)
     word = token.lower() + "."
     if word in abbreviations.ends_sentence:
