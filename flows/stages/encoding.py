@@ -252,15 +252,48 @@ def repair_words(line: str, repair: Repair, model: CharModel) -> tuple[str, floa
     words = line.split(" ")
     net, changed, removes_odd = 0.0, False, False
     for i, word in enumerate(words):
-        if not repair.trigger.search(word):
+        repaired = repaired_word(word, repair, model)
+        if repaired is None:
             continue
-        fixed = repair.repair(word, model)
-        if fixed is None:
-            continue
-        net += model.score(fixed) - model.score(word)
-        removes_odd = removes_odd or not model.is_plain(word)
+        fixed, gain, odd = repaired
+        net += gain
+        removes_odd = removes_odd or odd
         words[i], changed = fixed, True
     return (" ".join(words), net, removes_odd) if changed else (line, 0.0, False)
+
+
+# A garbled file repeats its words as any text does: each word's repair and its score are
+# remembered per chain (words of ordinary length only, a bounded number of them), which makes
+# the stage several times faster on a long garbled text and changes nothing it decides.
+MEMO_WORD_LENGTH = 64
+MEMO_WORDS = 200_000
+
+
+_WORD_MEMO: dict[tuple[str, Repair, int], tuple[str, float, bool] | None] = {}
+
+
+def repaired_word(word: str, repair: Repair, model: CharModel) -> tuple[str, float, bool] | None:
+    """The word repaired by `repair`, the score it gains, and whether it held characters that
+    no Kazakh or Russian text has; None when the word shows no trace of `repair` or the repair
+    does not apply."""
+    key = (word, repair, id(model))  # the models are built once per process
+    if key in _WORD_MEMO:
+        return _WORD_MEMO[key]
+    result = score_repair(word, repair, model)
+    if len(word) <= MEMO_WORD_LENGTH:
+        if len(_WORD_MEMO) >= MEMO_WORDS:
+            _WORD_MEMO.clear()  # bounded: start again rather than track what is oldest
+        _WORD_MEMO[key] = result
+    return result
+
+
+def score_repair(word: str, repair: Repair, model: CharModel) -> tuple[str, float, bool] | None:
+    if not repair.trigger.search(word):
+        return None
+    fixed = repair.repair(word, model)
+    if fixed is None:
+        return None
+    return fixed, model.score(fixed) - model.score(word), not model.is_plain(word)
 
 
 def repair_line(
@@ -459,6 +492,8 @@ def fix_line(
         paths.append((fixed, [["chain", name] for name in chains], gain))
     if not paths:
         return line, [], 0.0
+    if len(paths) == 1:
+        return paths[0]
     return max(paths, key=lambda path: model.score(path[0]))
 
 
