@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import hashlib
+import math
 import os
 import re
 import stat
@@ -333,6 +334,9 @@ def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
             total = model.score(text)
             scored.append((total, -order, encoding, total / len(text)))
     scored.sort(reverse=True)
+    if not sixteen_bit:
+        utf8 = _decode_sample(sample, "utf-8", complete=len(data) <= SAMPLE_BYTES)
+        scored = prefer_valid_utf8(scored, utf8)
     for rank, (_, _, encoding, score) in enumerate(scored):
         if sixteen_bit and score < TEXT_FLOOR:
             break
@@ -367,6 +371,42 @@ def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
     raise SkippedInput(f"not valid in any candidate encoding ({', '.join(candidates)})")
 
 
+# Valid UTF-8 is read as a code page only on strong evidence: reading it so is the repair of
+# mojibake, and must beat what validity itself says. Bytes of a code-page text seldom form
+# valid UTF-8 by chance: every character beyond ASCII of the UTF-8 reading needs a lead byte
+# and continuation bytes in the right order, which random high bytes give with a probability
+# of at most 30/128 x 64/128 (a two-byte character, as Cyrillic letters are). Each such
+# character is then log(128*128 / (30*64)) = 2.1 nats of evidence for UTF-8, added to the
+# gain a mojibake repair needs in the encoding stage (rules/pipeline.toml [encoding] min_gain).
+UTF8_EVIDENCE_PER_CHARACTER = math.log(128 * 128 / (30 * 64))
+UTF8_PRIOR = 4.0
+# And the text must be long enough to judge: below a dozen such characters (two short words)
+# the character model scores word edges more than letters (`ғ` alone is an unlikely word, its
+# cp1251 reading `Т“` a likely one), so a single letter or a short word stays UTF-8.
+UTF8_MIN_CHARACTERS = 12
+
+
+def utf8_stands(utf8: str, utf8_total: float, rival_total: float) -> bool:
+    """Does a valid UTF-8 reading stay, against a code-page reading of the same bytes?"""
+    characters = sum(not ch.isascii() for ch in utf8)
+    if characters < UTF8_MIN_CHARACTERS:
+        return True
+    return rival_total - utf8_total < UTF8_PRIOR + UTF8_EVIDENCE_PER_CHARACTER * characters
+
+
+def prefer_valid_utf8(
+    scored: list[tuple[float, int, str, float]], utf8: str | None
+) -> list[tuple[float, int, str, float]]:
+    """The scored readings, the UTF-8 one first when it is valid and no rival beats it by
+    the evidence `utf8_stands` asks for."""
+    entry = next((s for s in scored if s[2] == "utf-8"), None)
+    if entry is None or utf8 is None or scored[0] is entry:
+        return scored
+    if utf8_stands(utf8, entry[0], scored[0][0]):
+        return [entry] + [s for s in scored if s is not entry]
+    return scored
+
+
 def looks_random(encoding: str, score: float, sample_bytes: int) -> bool:
     """A code-page reading as implausible as random bytes give, of a sample long enough to
     tell. Valid UTF-8 with letters beyond ASCII is text whatever its script, so never."""
@@ -399,7 +439,9 @@ def decode_mixed(data: bytes, candidates: tuple[str, ...]) -> Decoded | None:
     texts, chosen = [], 0
     for is_utf8_line, line in zip(utf8, lines, strict=True):
         text = line.decode(code_page.encoding)
-        if is_utf8_line and model.score(multi := line.decode("utf-8")) > model.score(text):
+        if is_utf8_line and utf8_stands(
+            multi := line.decode("utf-8"), model.score(multi), model.score(text)
+        ):
             text, chosen = multi, chosen + 1
         texts.append(text)
     if not chosen:

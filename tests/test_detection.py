@@ -5,8 +5,9 @@ from __future__ import annotations
 import codecs
 
 import pytest
-from conftest import DATA
+from conftest import CASES, DATA
 
+from flows.clean import clean_text
 from flows.ingest import (
     SkippedInput,
     SourcesError,
@@ -14,6 +15,7 @@ from flows.ingest import (
     pinned_encoding,
     read_sources,
 )
+from flows.statistics import CorpusStatistics
 
 KAZAKH = (DATA / "texts" / "kk.txt").read_text(encoding="utf-8")
 RUSSIAN = (DATA / "texts" / "ru.txt").read_text(encoding="utf-8")
@@ -94,3 +96,29 @@ def test_sources_toml_errors_name_the_line(tmp_path):
     )
     with pytest.raises(SourcesError, match=r"sources.toml:3: unknown encoding 'kz-1048-ish'"):
         read_sources(tmp_path)
+
+
+def short_inputs() -> list:
+    """tests/cases/short_inputs.tsv: input <TAB> why, after `#` comments and the header."""
+    lines = (CASES / "short_inputs.tsv").read_text(encoding="utf-8").splitlines()
+    rows = [line.split("\t") for line in lines if line and not line.startswith("#")][1:]
+    return [pytest.param(text, id=f"{text} ({why})") for text, why in rows]
+
+
+@pytest.mark.parametrize("text", short_inputs())
+def test_short_utf8_comes_out_unchanged(text, rules):
+    """`echo ғ | tazala clean --no-corpus` printed `Т“`: a letter alone or a short word is
+    too short for the character model to prove a code page against valid UTF-8."""
+    for data in (text.encode("utf-8"), f"{text}\n".encode()):
+        decoded = decode_bytes(data, rules.encodings)
+        assert decoded.encoding == "utf-8"
+        assert clean_text(decoded.text, rules, CorpusStatistics()).text == text
+
+
+def test_a_short_utf8_line_in_a_code_page_file_stays_utf8(rules):
+    """A file pasted together from cp1251 lines and a UTF-8 line `ғ`: the line is valid
+    UTF-8 and too short to prove it is cp1251 (`Т“`)."""
+    data = RUSSIAN.encode("cp1251") + b"\n" + "ғ".encode()
+    decoded = decode_bytes(data, rules.encodings)
+    assert decoded.method == "mixed"
+    assert decoded.text.endswith("\nғ")

@@ -101,3 +101,19 @@ def test_quote_and_dash_style_is_a_setting(setting, text, expected, rules):
 
     configured = replace(rules, parameters={**rules.parameters, "characters": setting})
     assert fix_characters(text, Context(configured))[0] == expected
+
+
+def test_encoding_examines_a_suspect_line_once_when_run_again(rules, monkeypatch):
+    """The encoding stage runs again after the stages that can give it work (SETTLE in
+    flows/clean.py): a suspect line it left alone (Serbian here) is not examined again."""
+    import flows.stages.encoding as encoding
+
+    monkeypatch.setattr(encoding, "_MEMO", type(encoding._MEMO)())  # nothing seen before
+    monkeypatch.setattr(encoding, "_memo_size", 0)
+    calls = []
+    real = encoding.fix_line
+    monkeypatch.setattr(encoding, "fix_line", lambda *args: calls.append(1) or real(*args))
+    text = "Јован је отишао у Ниш и вратио се кући у недељу увече са својом породицом."
+    assert fix_encoding(text, Context(rules))[0] == text
+    assert fix_encoding(text, Context(rules))[0] == text
+    assert len(calls) == 1

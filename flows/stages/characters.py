@@ -20,13 +20,15 @@ from flows.stages.base import Context, Stage
 
 LINE_ENDS = regex.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 # Zero-width space, word joiner, BOM, soft hyphen, direction marks and embeddings, C0 and C1
-# controls (tab and newline excepted). Zero-width (non-)joiners only between letters of
-# scripts that never need them: emoji and Persian or Indic text keep theirs.
+# controls (tab and newline excepted).
 INVISIBLE = regex.compile(
     r"[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    r"\x00-\x08\x0e-\x1f\x7f\x80-\x9f]"
-    r"|(?<=[\p{Cyrillic}\p{Latin}])[\u200c\u200d](?=[\p{Cyrillic}\p{Latin}])"
+    r"\x00-\x08\x0e-\x1f\x7f\x80-\x9f]+"
 )
+# Zero-width (non-)joiners only between letters of scripts that never need them (emoji and
+# Persian or Indic text keep theirs); looked for once the other invisibles are gone, which
+# may have stood between them and a letter (`Һ\u00ad\u200dI`). A whole run at once: linear.
+JOINERS = regex.compile(r"(?<=[\p{Cyrillic}\p{Latin}])[\u200c\u200d]+(?=[\p{Cyrillic}\p{Latin}])")
 # A tab after a sentence's end separates sentences (tables of sentences pasted from Word).
 TAB_AFTER_SENTENCE = re.compile(r"([.!?…][\"»”)]*)\t+")
 SPACE_LIKE = regex.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
@@ -73,15 +75,20 @@ SUPERSCRIPT = {"2": "²", "3": "³", None: "²"}
 def fix_characters(text: str, context: Context) -> tuple[str, Changes]:
     changes = Changes()
     rules = context.rules
+    # Invisible characters go first: one inside a word hides it from the rules that look at
+    # whole words (`Қ\u200bX` is no mixed-script word, `ХХ\u00adІ` no numeral), and one
+    # between a letter and its combining mark keeps the pair from composing.
+    text = remove_invisible(text, changes)
     text = normalize_nfc(text, changes)
     text = fix_letters(text, rules, changes)
     text = fix_roman_numerals(text, changes)
     text = fix_lookalikes(text, rules, changes)
-    text = remove_invisible(text, changes)
     text = fix_white_space(text, changes)
+    # Before the spacing rules, which then see the dash it makes (`„--Ол` -> `„— Ол`,
+    # `КОКП -- ның` -> `КОКП-ның` in one pass, not two).
+    text = fix_typewriter_dashes(text, rules, changes)
     text = fix_punctuation_spacing(text, changes)
     text = attach_abbreviation_suffixes(text, rules, changes)
-    text = fix_typewriter_dashes(text, rules, changes)
     text = fix_unit_exponents(text, changes)
     text = fix_quote_and_dash_style(text, rules, changes)
     return text, changes
@@ -223,7 +230,10 @@ def _substitute(pattern: regex.Pattern, replacement, text: str, rule: str, chang
 
 
 def remove_invisible(text: str, changes: Changes) -> str:
-    return _substitute(INVISIBLE, "", text, "invisible", changes)
+    """Remove invisible characters; the count is of characters removed."""
+    cleaned = JOINERS.sub("", INVISIBLE.sub("", text))
+    changes.count("invisible", len(text) - len(cleaned))
+    return cleaned
 
 
 def fix_white_space(text: str, changes: Changes) -> str:

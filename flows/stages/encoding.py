@@ -18,8 +18,11 @@ edit whose evidence holds the plan (the steps, replayable with `replay_plan`) an
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 
@@ -82,7 +85,14 @@ class Repair:
                 and (not model.is_plain(fixed) or model.score(twice) > model.score(fixed))
             ):
                 fixed = twice
-        return fixed if fixed and fixed != word and model.is_plain(fixed) else None
+        if not fixed or fixed == word or not model.is_plain(fixed):
+            return None
+        # Garbled text shows its letters as letters: a word of ordinary letters whose
+        # "repair" holds none is a coincidence (`ТАТА`, UTF-8 `°°` read as ISO-8859-5), unlike
+        # a sign garbled with a letter before it (`В°` -> `°`).
+        if word.isalpha() and model.is_plain(word) and not any(ch.isalpha() for ch in fixed):
+            return None
+        return fixed
 
 
 def _byte_chars(encoding: str, first: int, last: int) -> str:
@@ -242,15 +252,48 @@ def repair_words(line: str, repair: Repair, model: CharModel) -> tuple[str, floa
     words = line.split(" ")
     net, changed, removes_odd = 0.0, False, False
     for i, word in enumerate(words):
-        if not repair.trigger.search(word):
+        repaired = repaired_word(word, repair, model)
+        if repaired is None:
             continue
-        fixed = repair.repair(word, model)
-        if fixed is None:
-            continue
-        net += model.score(fixed) - model.score(word)
-        removes_odd = removes_odd or not model.is_plain(word)
+        fixed, gain, odd = repaired
+        net += gain
+        removes_odd = removes_odd or odd
         words[i], changed = fixed, True
     return (" ".join(words), net, removes_odd) if changed else (line, 0.0, False)
+
+
+# A garbled file repeats its words as any text does: each word's repair and its score are
+# remembered per chain (words of ordinary length only, a bounded number of them), which makes
+# the stage several times faster on a long garbled text and changes nothing it decides.
+MEMO_WORD_LENGTH = 64
+MEMO_WORDS = 200_000
+
+
+_WORD_MEMO: dict[tuple[str, Repair, int], tuple[str, float, bool] | None] = {}
+
+
+def repaired_word(word: str, repair: Repair, model: CharModel) -> tuple[str, float, bool] | None:
+    """The word repaired by `repair`, the score it gains, and whether it held characters that
+    no Kazakh or Russian text has; None when the word shows no trace of `repair` or the repair
+    does not apply."""
+    key = (word, repair, id(model))  # the models are built once per process
+    if key in _WORD_MEMO:
+        return _WORD_MEMO[key]
+    result = score_repair(word, repair, model)
+    if len(word) <= MEMO_WORD_LENGTH:
+        if len(_WORD_MEMO) >= MEMO_WORDS:
+            _WORD_MEMO.clear()  # bounded: start again rather than track what is oldest
+        _WORD_MEMO[key] = result
+    return result
+
+
+def score_repair(word: str, repair: Repair, model: CharModel) -> tuple[str, float, bool] | None:
+    if not repair.trigger.search(word):
+        return None
+    fixed = repair.repair(word, model)
+    if fixed is None:
+        return None
+    return fixed, model.score(fixed) - model.score(word), not model.is_plain(word)
 
 
 def repair_line(
@@ -326,9 +369,7 @@ def fix_encoding(text: str, context: Context) -> tuple[str, Changes]:
     for i in sorted(suspect):
         line = lines[i]
         if not line.isascii():
-            fixed, plan, gain = fix_line(
-                line, repairs, model if i in evidence_lines else None, min_gain
-            )
+            fixed, plan, gain = fix_line_once(line, repairs, i in evidence_lines, min_gain)
             if fixed != line:
                 repaired[i] = (fixed, plan, gain)
                 for kind, name in plan:
@@ -399,6 +440,37 @@ def repair_with_document_proof(
     return more
 
 
+# The stage runs again after the stages it can get new work from (flows/clean.py, SETTLE),
+# mostly on the same lines: a line's repair is remembered, so that the second look at a
+# suspect line that stays as it is (Ukrainian, Serbian, text with foreign letters) is free.
+# Bounded memory: the lines remembered hold at most MEMO_CHARACTERS characters in all.
+MEMO_CHARACTERS = 4_000_000
+_MEMO: OrderedDict[tuple, tuple[str, list[list], float]] = OrderedDict()
+_memo_size = 0
+_MEMO_LOCK = threading.Lock()
+
+
+def fix_line_once(
+    line: str, repairs: tuple[Repair, ...], with_model: bool, min_gain: float
+) -> tuple[str, list[list], float]:
+    """`fix_line`, remembered for the lines seen last."""
+    global _memo_size
+    key = (line, repairs, with_model, min_gain)
+    with _MEMO_LOCK:  # tasks may share a process (a Dask worker's threads)
+        result = _MEMO.get(key)
+        if result is not None:
+            _MEMO.move_to_end(key)
+    if result is None:
+        result = fix_line(line, repairs, kazakh_model() if with_model else None, min_gain)
+        with _MEMO_LOCK:
+            if len(line) <= MEMO_CHARACTERS // 4 and key not in _MEMO:
+                _MEMO[key] = result
+                _memo_size += len(line)
+                while _memo_size > MEMO_CHARACTERS:
+                    _memo_size -= len(_MEMO.popitem(last=False)[0][0])
+    return result[0], copy.deepcopy(result[1]), result[2]  # each edit's evidence its own
+
+
 def fix_line(
     line: str, repairs: tuple[Repair, ...], model: CharModel | None, min_gain: float
 ) -> tuple[str, list[list], float]:
@@ -420,6 +492,8 @@ def fix_line(
         paths.append((fixed, [["chain", name] for name in chains], gain))
     if not paths:
         return line, [], 0.0
+    if len(paths) == 1:
+        return paths[0]
     return max(paths, key=lambda path: model.score(path[0]))
 
 

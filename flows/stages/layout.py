@@ -130,16 +130,35 @@ def remove_page_furniture(lines: list[str], removed: dict[int, str]) -> None:
 
 
 def remove_stray_edges(lines: list[str], removed: dict[int, str]) -> None:
-    """Debris at the document's first or last line, when it stands apart from the content
-    (a blank line or removed chrome between them): a short line inside a paragraph, such
-    as a sentence the sentences stage put on its own line, is content."""
-    content = [i for i, line in enumerate(lines) if line.strip() and i not in removed]
-    if len(content) < 2:
-        return
-    for i, neighbour in ((content[0], content[0] + 1), (content[-1], content[-1] - 1)):
-        apart = not lines[neighbour].strip() or neighbour in removed
-        if apart and STRAY.fullmatch(lines[i].strip()):
-            removed[i] = "stray"
+    """Debris at the document's start or end, when it stands apart from the content (a blank
+    line or removed chrome between them): a short line inside a paragraph, such as a sentence
+    the sentences stage put on its own line, is content. The edge is the whole run of lines
+    before that gap, read as the sentences stage would join them (`:` over `a` is the debris
+    `: a` now, as it would be once joined), and debris behind debris goes too: what is left
+    at the edge must be what a second cleaning would leave."""
+    runs: list[list[int]] = []
+    for i, line in enumerate(lines):
+        if line.strip() and i not in removed:
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+    first, last = 0, len(runs) - 1
+    while first < last and STRAY.fullmatch(joined_run(lines, runs[first])):
+        removed.update(dict.fromkeys(runs[first], "stray"))
+        first += 1
+    while first < last and STRAY.fullmatch(joined_run(lines, runs[last])):
+        removed.update(dict.fromkeys(runs[last], "stray"))
+        last -= 1
+
+
+def joined_run(lines: list[str], run: list[int]) -> str:
+    """The lines as one: a space between them, none after a line-end hyphen."""
+    text = ""
+    for i in run:
+        line = lines[i].strip()
+        text += line if not text or text.endswith("-") else f" {line}"
+    return text
 
 
 STAGE = Stage(

@@ -188,7 +188,9 @@ def join_decision(
             if keeps_going or (INITIAL_AT_END.search(line[-TAIL:]) and not lower_next)
             else "end"
         )
-    if HYPHEN_AT_END.search(line[-TAIL:]) and not following[:1].isspace():
+    # A line-end hyphen continues the word on the next line, unless that line starts with a
+    # dash of its own (dialogue, a list): joined, the two would make a typewriter dash `--`.
+    if HYPHEN_AT_END.search(line[-TAIL:]) and following[:1] not in " -‐–—":
         return "join"
     if INITIAL_AT_END.search(line[-TAIL:]):
         return "join-period"  # "Қ" / "Нұрпейсов": an initial whose period went with the cut
@@ -244,10 +246,14 @@ def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Cha
         if line[mark] in marks and ends_sentence(line, mark, abbreviations):
             cuts.append((match.start(), match.start()))
             changes.count("glued-end")
-    if heading := HEADING_AT_START.match(line):
-        # a heading run into its text: "… ЕРЕКШЕЛІКТЕРІ1962—1969 жылдардағы …"
-        cuts.append((heading.end(1), heading.end()))
-        changes.count("heading-split")
+    # A heading run into its text ("… ЕРЕКШЕЛІКТЕРІ1962—1969 жылдардағы …"), at the line's
+    # start or at a sentence's: a sentence cut here starts a line when the text is cleaned
+    # again, and must get the same split now.
+    for start in [0] + [next_start for _, next_start in cuts]:
+        while heading := HEADING_AT_START.match(line, start):
+            cuts.append((heading.end(1), heading.end()))
+            changes.count("heading-split")
+            start = heading.end()
     if cuts and BRACKET.search(line):
         spans = bracketed_spans(line)
         cuts = [cut for cut in cuts if not any(a < cut[0] < b for a, b in spans)]
