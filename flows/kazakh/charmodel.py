@@ -22,7 +22,7 @@ import math
 import os
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -41,20 +41,64 @@ ORDINARY_SYMBOLS = set("«»„“”‘’\"'–—-…№°%§&@#*+=/\\|<>()[]
 CASE_COST = -4.0
 
 
+MEMO_PIECE_LENGTH = 64  # a word and its space; longer pieces are scored, not remembered
+MEMO_PIECES = 200_000
+
+
 @dataclass(frozen=True)
 class CharModel:
     pairs: dict[str, float]  # "ab" -> log P(b | a); "^" starts a word, "$" ends it
     unigrams: dict[str, float]  # log P(letter), for a letter after a foreign one
     unseen: float  # log P of a pair never seen in training
+    # scored pieces: (piece, state) -> (score, state after); not part of the model's value
+    _pieces: dict = field(default_factory=dict, compare=False, repr=False)
 
     def score(self, text: str) -> float:
-        """Log-probability of the text's letters and symbols (higher: more plausible)."""
+        """Log-probability of the text's letters and symbols (higher: more plausible).
+
+        The score is a walk over the characters whose state is reset at every space, so a
+        text is scored piece by piece, each piece a word with the space after it, and a
+        piece's part is remembered: text repeats its words (a long garbled file most of all),
+        and the model scores every line of every candidate repair. `score_plain` is the
+        reference walk; both give the same score (up to the order of the additions)."""
+        total, previous, was_lower = 0.0, "", False
+        start, memo = 0, self._pieces
+        while start < len(text):
+            end = text.find(" ", start) + 1 or len(text)
+            piece = text[start:end]
+            key = (piece, previous, was_lower)
+            if (known := memo.get(key)) is None:
+                known = self._walk(piece, previous, was_lower)
+                if len(piece) <= MEMO_PIECE_LENGTH:
+                    if len(memo) >= MEMO_PIECES:
+                        memo.clear()  # bounded: start again rather than track what is oldest
+                    memo[key] = known
+            part, previous, was_lower = known
+            total += part
+            start = end
+        if previous and previous != "^":
+            total += self.pairs.get(previous + "$", self.unseen)
+        return total
+
+    def forget_pieces(self) -> None:
+        self._pieces.clear()
+
+    def score_plain(self, text: str) -> float:
+        """The reference: one walk over the whole text."""
+        total, previous, _ = self._walk(text, "", False)
+        if previous and previous != "^":
+            total += self.pairs.get(previous + "$", self.unseen)
+        return total
+
+    def _walk(self, text: str, previous: str, was_lower: bool) -> tuple[float, str, bool]:
+        """The letters' log-probabilities from the state (`previous`, `was_lower`), and the
+        state at the end (a word's end is scored when the next non-letter comes)."""
         # ё is written е in the hunspell lists; score it as е.
         lowered = text.lower().replace("ё", "е")
         if len(lowered) != len(text):  # a capital whose small form is two characters (İ)
             lowered = "".join(c if len(c.lower()) > 1 else c.lower() for c in text)
             lowered = lowered.replace("ё", "е")
-        total, previous, was_lower = 0.0, "", False
+        total = 0.0
         pairs, unigrams = self.pairs, self.unigrams
         for original, ch in zip(text, lowered, strict=True):
             if ch in unigrams:
@@ -70,9 +114,7 @@ class CharModel:
                 total += pairs.get(previous + "$", self.unseen)
             previous = "^" if ch.isspace() or ch in ORDINARY_SYMBOLS or ch.isdigit() else ""
             total += character_cost(ch)
-        if previous and previous != "^":
-            total += pairs.get(previous + "$", self.unseen)
-        return total
+        return total, previous, was_lower
 
     def is_plain(self, text: str) -> bool:
         """Only the model's letters, Latin letters, digits and ordinary punctuation: what a

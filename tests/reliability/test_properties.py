@@ -173,3 +173,14 @@ def test_cleaning_is_the_same_in_processes_with_other_hash_seeds():
         )
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] and len(outputs[0]) > 10_000
+
+
+@given(texts)
+def test_the_character_model_scores_a_text_piece_by_piece_as_in_one_walk(text):
+    """The remembered pieces (flows/kazakh/charmodel.py) give the reference walk's score."""
+    from flows.kazakh.charmodel import kazakh_model
+
+    model = kazakh_model()
+    twice = [model.score(text), model.score(text)]  # the second from the remembered pieces
+    assert twice[0] == twice[1]
+    assert abs(twice[0] - model.score_plain(text)) <= 1e-9 * max(1.0, abs(twice[0]))
