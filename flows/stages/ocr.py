@@ -63,7 +63,8 @@ ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұ�
 # never put two vowels together (кейіи, Біараз); loans that do (театр, поэзия) are in the
 # lexicon, and a name keeps the leeway of its capital.
 HIATUS = regex.compile(r"[аәеоөұүыіэ][аәеоөұүыіэи]")
-VOWEL = regex.compile(r"[аәеиоөұүыіэюяёАӘЕИОӨҰҮЫІЭЮЯЁ!1|]")
+# Any vowel letter, у and ұ ү included (бул, кун): a word without one is an abbreviation.
+VOWEL = regex.compile(r"[аәеиоөұүуыіэюяёАӘЕИОӨҰҮУЫІЭЮЯЁ!1|]")
 NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
 HEAD_BEFORE_HYPHEN = regex.compile(r"[\p{L}\p{N}]+$")  # searched up to the hyphen
 # A period after a word of three letters or more, before a lower-case word: after a space
