@@ -5,7 +5,8 @@ choice) in bins and sets beside each bin the share of its edits that were right.
 held-out synthetic errors (flows/training.py, a seed the shipped model was not fitted with) and
 on any gold files given. On gold passages an OCR edit counts as right when its result is a
 word of the gold passage and the word it replaced is not (an approximation: the words are not
-aligned). Then the precision and recall the shipped threshold gives.
+aligned). Then the precision and recall of the edits the shipped rules apply (by the
+`decision` of rules/pipeline.toml), and of those the model would apply at `precision`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ HELD_OUT_SEED = 1_000_003  # not the fitted model's seed
 WORD = regex.compile(r"\p{L}+")
 
 Outcome = tuple[float, bool]  # predicted probability the edit is right, whether it was
+Applied = tuple[bool, bool]  # whether the shipped rules applied the edit, whether it was right
 
 
 def synthetic_outcomes(rules: Rules, size: int) -> list[Outcome]:
@@ -40,20 +42,24 @@ def synthetic_outcomes(rules: Rules, size: int) -> list[Outcome]:
     ]
 
 
-def gold_outcomes(paths: Iterable[Path], rules: Rules, statistics: CorpusStatistics) -> list:
-    """Each OCR edit (applied or suggested) on the gold passages, with whether it was right,
-    and the number of wrong raw words (for recall)."""
+def gold_outcomes(
+    paths: Iterable[Path], rules: Rules, statistics: CorpusStatistics
+) -> tuple[list[Outcome], list[Applied]]:
+    """Each OCR edit (applied or suggested) on the gold passages: the model's probability and
+    whether the edit was right; whether the shipped rules applied it."""
     outcomes: list[Outcome] = []
+    applied: list[Applied] = []
     for path in paths:
         for passage in read_gold(path):
             gold_words = set(WORD.findall(passage["gold"]))
             document = clean_text(passage["raw"], rules, statistics)
             for edit in document.edits + document.suggestions:
-                if edit.stage != "ocr" or edit.rule == "ocr:glued":
-                    continue
+                if edit.stage != "ocr" or "model" not in (edit.evidence or {}):
+                    continue  # specks, glued words: no decision of the model
                 right = edit.after in gold_words and edit.before not in gold_words
-                outcomes.append((edit.confidence, right))
-    return outcomes
+                outcomes.append((edit.evidence["model"]["right"], right))
+                applied.append((edit in document.edits, right))
+    return outcomes, applied
 
 
 def reliability_rows(outcomes: list[Outcome], title: str) -> list[str]:
@@ -73,32 +79,49 @@ def reliability_rows(outcomes: list[Outcome], title: str) -> list[str]:
     return rows
 
 
-def threshold_rows(outcomes: list[Outcome], threshold: float, errors: int | None) -> list[str]:
-    """Precision of the edits at or above the threshold, and recall over the fixable."""
-    applied = [r for p, r in outcomes if p >= threshold]
-    right = sum(applied)
-    fixable = errors if errors is not None else sum(r for _, r in outcomes)
-    precision = right / len(applied) if applied else float("nan")
-    recall = right / fixable if fixable else float("nan")
-    return [
-        f"  at confidence_threshold {threshold}: {len(applied):,} edits applied, "
-        f"{right:,} right: precision {precision:.1%}, recall {recall:.1%} "
-        f"(of {fixable:,} {'edits that would be right' if errors is None else 'wrong words'})"
-    ]
+def precision_row(label: str, applied: list[Applied]) -> str:
+    """Precision of the applied edits, and recall over the edits that would have been right."""
+    chosen = [right for done, right in applied if done]
+    right = sum(chosen)
+    fixable = sum(right for _, right in applied)
+    precision = f"{right / len(chosen):.1%}" if chosen else "-"
+    recall = f"{right / fixable:.1%}" if fixable else "-"
+    return (
+        f"  {label}: {len(chosen):,} edits applied, {right:,} right: precision {precision}, "
+        f"recall {recall} (of {fixable:,} candidate edits that would be right)"
+    )
+
+
+def threshold_rows(
+    outcomes: list[Outcome], threshold: float, precision: float, shipped: list[Applied] | None
+) -> list[str]:
+    rows = []
+    if shipped is not None:
+        rows.append(precision_row("as shipped", shipped))
+    by_model = [(p >= threshold, right) for p, right in outcomes]
+    rows.append(precision_row(f"model at precision {precision} (p >= {threshold})", by_model))
+    return rows
 
 
 def bench_calibration(
     rules: Rules, gold: list[Path], statistics: CorpusStatistics, size: int
 ) -> list[str]:
-    threshold = rules.threshold("ocr")
+    from flows.stages.ocr import edit_threshold
+
+    threshold = edit_threshold(rules)
+    precision = float(rules.parameter("ocr", "precision", 0.97))
     outcomes = synthetic_outcomes(rules, size)
     rows = reliability_rows(outcomes, f"held-out synthetic errors (seed {HELD_OUT_SEED}):")
-    rows += threshold_rows(outcomes, threshold, None)
+    rows += threshold_rows(outcomes, threshold, precision, None)
+    together: tuple[list[Outcome], list[Applied]] = ([], [])
     for path in gold:
-        outcomes = gold_outcomes([path], rules, statistics)
+        outcomes, shipped = gold_outcomes([path], rules, statistics)
+        together[0].extend(outcomes)
+        together[1].extend(shipped)
         rows += [""] + reliability_rows(outcomes, f"{path.name} (OCR edits applied or suggested):")
-        rows += threshold_rows(outcomes, threshold, None)
+        rows += threshold_rows(outcomes, threshold, precision, shipped)
     if len(gold) > 1:
-        outcomes = gold_outcomes(gold, rules, statistics)
-        rows += ["", "all gold files together:"] + threshold_rows(outcomes, threshold, None)
+        decision = rules.parameter("ocr", "decision", "channel")
+        rows += ["", f"all gold files together (decision = {decision}):"]
+        rows += threshold_rows(*together[:1], threshold, precision, together[1])
     return rows

@@ -336,7 +336,7 @@ def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None
         if gain is not None and not (isinstance(gain, int | float) and gain >= 0):
             raise RulesError(f"{path}:{_line_of(text, 'min_gain')}: min_gain must be a number >= 0")
         decision = values.get("decision")
-        if decision is not None and decision not in ("channel", "model"):
+        if decision is not None and decision not in ("channel", "channel+veto", "model"):
             raise RulesError(
                 f'{path}:{_line_of(text, "decision")}: decision must be "channel" or "model"'
             )

@@ -86,17 +86,49 @@ def test_the_shipped_model_is_calibrated_on_held_out_simulated_errors():
 
 
 def test_deciding_by_the_model_keeps_both_answers_as_evidence(tmp_path):
-    rules = tmp_path / "rules"
-    shutil.copytree(PROJECT / "rules", rules)
-    toml = rules / "pipeline.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8").replace('decision = "channel"', 'decision = "model"'),
-        encoding="utf-8",
-    )
-    text, changes = fix_ocr_swaps("Олар ауылдагы мектепте окиды.", Context(load_rules(rules)))
+    context = rules_deciding_by(tmp_path, "model")
+    text, changes = fix_ocr_swaps("Олар ауылдагы мектепте окиды.", context)
     edit = next(e for e in changes.edits if e.before == "ауылдагы")
     assert edit.after == "ауылдағы" and "ауылдағы" in text
     evidence = edit.evidence
     assert edit.confidence == evidence["model"]["right"] >= 0.5
     assert set(evidence["channel"]) == {"wrong", "choice"}
     assert "margin" in evidence["features"]
+
+
+def rules_deciding_by(tmp_path, decision: str):
+    rules = tmp_path / "rules"
+    shutil.copytree(PROJECT / "rules", rules)
+    toml = rules / "pipeline.toml"
+    text = toml.read_text(encoding="utf-8").replace(
+        'decision = "channel"', f'decision = "{decision}"'
+    )
+    toml.write_text(text, encoding="utf-8")
+    return Context(load_rules(rules))
+
+
+VETOED = [
+    (
+        "Олар Лайлды танымайды.",
+        "a foreign name with a Kazakh ending, in a text that lost its letters",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "why"), VETOED)
+def test_the_model_vetoes_a_channel_edit_of_a_word_it_finds_right(tmp_path, text, why):
+    out, changes = fix_ocr_swaps(text, rules_deciding_by(tmp_path, "channel+veto"))
+    assert out == text, why
+    assert all(s.evidence["model"]["wrong"] < 0.5 for s in changes.suggestions), why
+
+
+def test_bench_calibration_prints_a_reliability_table(capsys, monkeypatch, tmp_path):
+    from flows.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no release here: no corpus statistics
+    assert (
+        main(["bench", "calibration", "--examples", "300", "--rules", str(PROJECT / "rules")]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "mean predicted   share right" in out
+    assert "model at precision 0.97" in out

@@ -94,6 +94,7 @@ MAX_QUIET = 3 * WORD_TYPES  # word types; beyond, they are judged again (from th
 # Word types whose edit a document keeps while it is corrected (an edit with its evidence is
 # about a kilobyte: 20 MB at most); the rarer ones beyond are judged again at each place.
 DOCUMENT_WORD_TYPES = 20_000
+VETO = 0.5  # "channel+veto": the model's probability below which an edit is never applied
 KAZAKH_LETTER_SHARE = 0.06  # of Cyrillic letters in Kazakh prose, about; below it letters were lost
 
 
@@ -297,6 +298,7 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
     choice = float(context.rules.parameter("ocr", "choice_threshold", threshold))
     if corrector.decision == "model":
         threshold, choice = 0.0, edit_threshold(context.rules)
+    veto = VETO if corrector.decision == "channel+veto" and corrector.model else None
     kept = kept_share(text)
     quiet = corrector.quiet
     # A word's edit is the same throughout the document (`kept` is the document's): judged
@@ -328,6 +330,9 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
             edit = judged(word, offset + start)
             sure = edit is not None and edit.evidence["wrong"] >= threshold
             sure = sure and edit.confidence >= choice
+            # the channel decides, the model may veto: never an edit of a word it finds
+            # likelier right as written (a name, a loan, a gap of the lexicon)
+            sure = sure and (veto is None or edit.evidence["model"]["wrong"] >= veto)
             if not sure and (glued := split_glued(word, offset + start, corrector)):
                 edit, sure = glued, True
             if edit is not None:
