@@ -37,7 +37,7 @@ def synthetic_outcomes(rules: Rules, size: int) -> list[Outcome]:
     if model is None:
         raise ValueError("the rules have no kk/decision_model.toml; run `tazala fit-model`")
     return [
-        (model.wrong.probability(x.features) * model.choice.probability(x.features), bool(x.choice))
+        (model.right(x.features), bool(x.choice))
         for x in labelled_examples(rules, size, HELD_OUT_SEED)
     ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import shutil
 
 import pytest
@@ -38,6 +39,15 @@ def test_the_fit_recovers_the_coefficients_that_made_the_data():
     assert beta == pytest.approx(true, abs=0.1)
 
 
+def test_isotonic_calibration_is_monotone_and_interpolated():
+    from flows.kazakh.model import fit_isotonic, interpolate
+
+    curve = fit_isotonic([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0, 1, 0, 1, 1, 1])
+    assert list(curve[1]) == sorted(curve[1])
+    assert interpolate(curve, 0.0) == 0.0 and interpolate(curve, 1.0) == 1.0
+    assert 0.0 < interpolate(curve, 0.3) < 1.0
+
+
 def test_platt_scaling_undoes_an_overconfident_logit():
     rng = random.Random(5)
     logits, labels = [], []
@@ -64,6 +74,7 @@ def test_the_model_file_reads_back_as_written(tmp_path):
         Logistic({"bias": -1.0, "listed": 2.0}),
         {"seed": 7, "made_by": "test"},
         {0.95: 0.5},
+        ((0.1, 0.5, 0.9), (0.0, 0.4, 0.95)),
     )
     path = tmp_path / "decision_model.toml"
     write_model(model, path)
@@ -100,9 +111,7 @@ def rules_deciding_by(tmp_path, decision: str):
     rules = tmp_path / "rules"
     shutil.copytree(PROJECT / "rules", rules)
     toml = rules / "pipeline.toml"
-    text = toml.read_text(encoding="utf-8").replace(
-        'decision = "channel"', f'decision = "{decision}"'
-    )
+    text = re.sub(r'(?m)^decision = ".*"$', f'decision = "{decision}"', toml.read_text("utf-8"))
     toml.write_text(text, encoding="utf-8")
     return Context(load_rules(rules))
 

@@ -15,6 +15,7 @@ examples), so they are part of the rules fingerprint.
 
 from __future__ import annotations
 
+import bisect
 import math
 import tomllib
 from collections.abc import Sequence
@@ -59,6 +60,14 @@ class DecisionModel:
     # precision -> the lowest probability whose edits and all surer ones were right that
     # often on the held-out examples, for precisions PRECISIONS
     thresholds: dict[float, float] = field(default_factory=dict)
+    # wrong x choice -> P(the edit is right), isotonic: the two are calibrated one by one,
+    # their product is not until this (points and values, interpolated; empty: the product)
+    right_curve: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+
+    def right(self, features: dict[str, float]) -> float:
+        """P(the edit to the best candidate is right)."""
+        product = self.wrong.probability(features) * self.choice.probability(features)
+        return interpolate(self.right_curve, product)
 
     def threshold_for(self, precision: float) -> float:
         """The probability an edit needs for the applied edits to be right `precision` of
@@ -86,6 +95,37 @@ def precision_thresholds(outcomes: Sequence[tuple[float, bool]]) -> dict[float, 
         if passing:
             table[precision] = round(min(passing), 4)
     return table
+
+
+def fit_isotonic(
+    scores: Sequence[float], labels: Sequence[int]
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Pool adjacent violators: the non-decreasing step function of the score that best fits
+    the labels; each block as (its mean score, its share of ones)."""
+    blocks: list[list[float]] = []  # [score sum, label sum, count]
+    for score, label in sorted(zip(scores, labels, strict=True)):
+        blocks.append([score, float(label), 1.0])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+            s, y, n = blocks.pop()
+            blocks[-1][0] += s
+            blocks[-1][1] += y
+            blocks[-1][2] += n
+    points = tuple(round(s / n, 6) for s, _, n in blocks)
+    values = tuple(round(y / n, 6) for _, y, n in blocks)
+    return points, values
+
+
+def interpolate(curve: tuple[tuple[float, ...], tuple[float, ...]], x: float) -> float:
+    points, values = curve
+    if not points:
+        return x
+    i = bisect.bisect_left(points, x)
+    if i == 0:
+        return values[0]
+    if i == len(points):
+        return values[-1]
+    x0, x1, y0, y1 = points[i - 1], points[i], values[i - 1], values[i]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
 
 
 def solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
@@ -206,6 +246,9 @@ def write_model(model: DecisionModel, path: Path) -> None:
         ]
         lines += ["", f"[{name}.weights]"]
         lines += [f"{feature} = {weight:.6f}" for feature, weight in part.weights.items()]
+    points, values = model.right_curve
+    lines += ["", "# P(the edit is right): wrong x choice mapped through these points", "[right]"]
+    lines += [f"points = {list(points)}", f"values = {list(values)}"]
     lines += [
         "",
         "# the probability an edit needs for the applied edits to be right this share of the",
@@ -239,8 +282,14 @@ def read_model(path: Path) -> DecisionModel | None:
             weights = {str(k): float(v) for k, v in section["weights"].items()}
             parts.append(Logistic(weights, (float(section["platt_a"]), float(section["platt_b"]))))
         thresholds = {float(k): float(v) for k, v in data.get("thresholds", {}).items()}
+        right = data.get("right", {})
+        curve = (
+            tuple(float(v) for v in right.get("points", ())),
+            tuple(float(v) for v in right.get("values", ())),
+        )
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
         raise ModelError(
             f"{path}: not a decision model ({error}); run `tazala fit-model` to write it again"
         ) from error
-    return DecisionModel(parts[0], parts[1], dict(data.get("about", {})), thresholds)
+    about = dict(data.get("about", {}))
+    return DecisionModel(parts[0], parts[1], about, thresholds, curve)

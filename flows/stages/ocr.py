@@ -495,6 +495,7 @@ def correct_word(word: str, position: int, corrector: Corrector, kept: float) ->
     model = corrector.model
     model_wrong = model.wrong.probability(features) if model else 0.0
     model_choice = model.choice.probability(features) if model else 0.0
+    model_right = model.right(features) if model else 0.0
     by_model = corrector.decision == "model"
     wrong = model_wrong if by_model else channel_wrong
     evidence = {
@@ -506,14 +507,14 @@ def correct_word(word: str, position: int, corrector: Corrector, kept: float) ->
         "model": {
             "wrong": round(model_wrong, 3),
             "choice": round(model_choice, 3),
-            "right": round(model_wrong * model_choice, 3),
+            "right": round(model_right, 3),
         },
         "features": {name: round(value, 3) for name, value in features.items()},
     }
     alternatives = tuple(same_case(word, c.word) for c, _, _ in ranked[1:5])
     rule = "ocr:" + kind_of_edits(best.edits)
     # the model's probability that the edit is right; the channel's share of the candidate
-    sure = round(model_wrong * model_choice if by_model else channel_choice, 3)
+    sure = round(model_right if by_model else channel_choice, 3)
     return Edit(
         "ocr", rule, word, same_case(word, best.word), position, sure, evidence, alternatives
     )
