@@ -69,16 +69,22 @@ def clip(value: float, cap: float) -> float:
     return max(-cap, min(cap, value))
 
 
-def word_features(word: str, ranked: Ranked, kept: float, lexicon: Lexicon) -> dict[str, float]:
+def word_features(
+    word: str,
+    ranked: Ranked,
+    kept: float,
+    lexicon: Lexicon,
+    channel: tuple[float, float] | None = None,
+) -> dict[str, float]:
     """The features of a word (as written) and its best candidate, in a document that kept
-    `kept` of its Kazakh letters."""
+    `kept` of its Kazakh letters; `channel` the channel's answer if already computed."""
     best, score, count = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else score + MARGIN_CAP
     kinds = {edit.kind for edit in best.edits}
     letters = word.lower()
     doubt = harmony(letters) == "mixed" or ROUNDED_LATER.search(letters) or HIATUS.search(letters)
     alpha = [ch for ch in word if ch.isalpha()]
-    best_share, wrong = channel_posterior(word, ranked, kept)
+    best_share, wrong = channel or channel_posterior(word, ranked, kept)
     return {
         "channel_wrong": logit(wrong),
         "channel_choice": logit(best_share),

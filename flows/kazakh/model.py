@@ -66,8 +66,10 @@ class DecisionModel:
 
     def right(self, features: dict[str, float]) -> float:
         """P(the edit to the best candidate is right)."""
-        product = self.wrong.probability(features) * self.choice.probability(features)
-        return interpolate(self.right_curve, product)
+        return self.right_of(self.wrong.probability(features), self.choice.probability(features))
+
+    def right_of(self, wrong: float, choice: float) -> float:
+        return interpolate(self.right_curve, wrong * choice)
 
     def threshold_for(self, precision: float) -> float:
         """The probability an edit needs for the applied edits to be right `precision` of

@@ -488,14 +488,14 @@ def correct_word(word: str, position: int, corrector: Corrector, kept: float) ->
         return None
     ranked = decision.ranked(kept)
     best = ranked[0][0]
-    features = word_features(word, ranked, kept, corrector.lexicon)
     # P(the word is an error) and P(the best candidate is the word meant | it is one), by the
     # channel's costs and by the fitted model (no model while one is being fitted)
     channel_choice, channel_wrong = channel_posterior(word, ranked, kept)
+    features = word_features(word, ranked, kept, corrector.lexicon, (channel_choice, channel_wrong))
     model = corrector.model
     model_wrong = model.wrong.probability(features) if model else 0.0
     model_choice = model.choice.probability(features) if model else 0.0
-    model_right = model.right(features) if model else 0.0
+    model_right = model.right_of(model_wrong, model_choice) if model else 0.0
     by_model = corrector.decision == "model"
     wrong = model_wrong if by_model else channel_wrong
     evidence = {
