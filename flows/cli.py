@@ -424,7 +424,11 @@ def command_fit_model(args: argparse.Namespace) -> int:
     from flows.training import fit_decision_model
 
     rules = load_rules(args.rules)
-    model = fit_decision_model(rules, args.examples, args.seed)
+    corpus = None
+    if args.release:
+        args.no_corpus = False
+        corpus = dict(corpus_statistics(args).counts)
+    model = fit_decision_model(rules, args.examples, args.seed, corpus)
     path = Path(args.rules) / "kk" / "decision_model.toml"
     write_model(model, path)
     print(
@@ -609,6 +613,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--rules", default=default_rules(), help="rules folder")
     fit.add_argument("--seed", type=int, default=1, help="the examples' seed (default: 1)")
+    fit.add_argument(
+        "--release",
+        metavar="DIR",
+        help="also draw words and names from this release's corpus statistics",
+    )
     fit.add_argument("--examples", type=int, default=8000, help="examples to draw (default: 8000)")
     fit.set_defaults(handler=command_fit_model)
     return parser

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import regex
@@ -46,6 +46,8 @@ EXTRA_RATE = 0.2  # and now and then misreads something else too
 # The share of errors among a document's unknown words that have candidates: most of them in
 # a text that lost its letters, fewer in one that kept them (names and loans stand out more).
 ERROR_SHARE = {"lost": 0.9, "kept": 0.5}
+CORPUS_SHARE = 0.5  # of the words drawn, when a corpus is given: its own
+CORPUS_MIN_COUNT = 2  # a corpus form used once may be an error itself
 LEXICON_GAPS = 0.6  # of the right words: Kazakh-looking words on a stem the lexicon lacks
 # A stem the lexicon lacks: a known stem with one consonant replaced by another that no
 # confusion of the table turns into it (no к/қ, г/ғ, н/ң, н/п): Kazakh in its sounds and
@@ -143,23 +145,44 @@ def word_sources(rules: Rules) -> tuple[list[str], list[str]]:
     return sorted(set(known)), right
 
 
-def draw_examples(rules: Rules, size: int, seed: int) -> tuple[list[Example], dict[str, int]]:
+def corpus_sources(rules: Rules, corpus: Mapping[str, int]) -> tuple[list[str], list[str]]:
+    """The corpus' own words the lexicon knows (used twice or more), and the forms it writes
+    with a capital that the lexicon does not know: its names."""
+    lexicon = base_lexicon(rules)
+    known, names = set(), set()
+    for form, n in corpus.items():
+        if n < CORPUS_MIN_COUNT or not CYRILLIC.fullmatch(form):
+            continue
+        if lexicon.is_word(form.lower()):
+            known.add(form.lower())
+        elif form[:1].isupper() and not form.isupper():
+            names.add(form)
+    return sorted(known), sorted(names)
+
+
+def draw_examples(
+    rules: Rules, size: int, seed: int, corpus: Mapping[str, int] | None = None
+) -> tuple[list[Example], dict[str, int]]:
     """`size` examples (before the ones that reach no decision are left out) and the corpus
-    counts drawn with them."""
+    counts drawn with them; with a corpus' counts, half the words come from it."""
     rng = random.Random(seed)
     channel = Channel(rules.confusions, rng)
     lexicon = base_lexicon(rules)
     known, right = word_sources(rules)
+    corpus_known, corpus_names = corpus_sources(rules, corpus) if corpus else ([], [])
     examples: list[Example] = []
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = dict(corpus or {})
     while len(examples) < size:
         regime = rng.choice(("lost", "kept"))
         kept = rng.uniform(0.0, 0.3) if regime == "lost" else rng.uniform(0.5, 1.0)
         if rng.random() < ERROR_SHARE[regime]:
-            stem = rng.choice(known).lower()
-            intended = stem + rng.choice(case_suffixes(stem))
-            if not lexicon.is_word(intended):
-                intended = stem
+            if corpus_known and rng.random() < CORPUS_SHARE:
+                intended = rng.choice(corpus_known)  # as the corpus writes it, inflected
+            else:
+                stem = rng.choice(known).lower()
+                intended = stem + rng.choice(case_suffixes(stem))
+                if not lexicon.is_word(intended):
+                    intended = stem
             read = (channel.russian_model if regime == "lost" else channel.kazakh_model)(intended)
             if read == intended:
                 continue
@@ -183,6 +206,10 @@ def draw_examples(rules: Rules, size: int, seed: int) -> tuple[list[Example], di
             else:
                 examples.append(Example(word, None, kept))
         else:
+            if corpus_names and rng.random() < CORPUS_SHARE:
+                word = rng.choice(corpus_names)  # a name of the corpus, as it writes it
+                examples.append(Example(word, None, kept))
+                continue
             word = rng.choice(right)
             if not word.islower() or rng.random() < 0.5:  # a name, in its capital
                 word = word[:1].upper() + word[1:]
@@ -211,11 +238,13 @@ def zipf_count(rng: random.Random, none: float, top: int) -> int:
     return int(math.exp(rng.random() * math.log(top)))
 
 
-def labelled_examples(rules: Rules, size: int, seed: int) -> Iterator[Labelled]:
+def labelled_examples(
+    rules: Rules, size: int, seed: int, corpus: Mapping[str, int] | None = None
+) -> Iterator[Labelled]:
     """The examples that reach a decision, with their features and labels."""
     from flows.stages.ocr import Corrector, index_for  # the stage's own knowledge
 
-    examples, counts = draw_examples(rules, size, seed)
+    examples, counts = draw_examples(rules, size, seed, corpus)
     lexicon = base_lexicon(rules).with_counts(counts)
     corrector = Corrector(lexicon, index_for(rules), rules, model=None)
     for example in examples:
@@ -237,9 +266,12 @@ def labelled_examples(rules: Rules, size: int, seed: int) -> Iterator[Labelled]:
 HELD_OUT = 0.25  # of the examples: the Platt calibration's, never the fit's
 
 
-def fit_decision_model(rules: Rules, size: int, seed: int) -> DecisionModel:
-    """Fit both models on `size` drawn examples (a quarter held out for calibration)."""
-    labelled = list(labelled_examples(rules, size, seed))
+def fit_decision_model(
+    rules: Rules, size: int, seed: int, corpus: Mapping[str, int] | None = None
+) -> DecisionModel:
+    """Fit both models on `size` drawn examples (a quarter held out for calibration); with a
+    corpus' counts (a release's statistics), on its words and names too."""
+    labelled = list(labelled_examples(rules, size, seed, corpus))
     split = random.Random(f"{seed}-split")
     held = [split.random() < HELD_OUT for _ in labelled]
     fit = [x for x, h in zip(labelled, held, strict=True) if not h]
@@ -256,8 +288,10 @@ def fit_decision_model(rules: Rules, size: int, seed: int) -> DecisionModel:
         "examples_fitted": len(fit),
         "examples_held_out": len(out),
         "errors_fitted": len(errors),
-        "words": "kk_KZ hunspell list (errors); ru_RU names, Russian frequency list, "
-        "kk_KZ entries the analyser rejects (right words)",
+        "corpus_forms": len(corpus or {}),
+        "words": "kk_KZ hunspell list and the corpus' known words (errors); ru_RU names, "
+        "Russian frequency list, kk_KZ entries the analyser rejects, stems the lexicon lacks, "
+        "the corpus' capitalised unknown forms (right words)",
     }
     products = [wrong.probability(x.features) * choice.probability(x.features) for x in out]
     right = fit_isotonic(products, [x.choice for x in out])

@@ -141,3 +141,17 @@ def test_bench_calibration_prints_a_reliability_table(capsys, monkeypatch, tmp_p
     out = capsys.readouterr().out
     assert "mean predicted   share right" in out
     assert "model at precision 0.97" in out
+
+
+def test_a_corpus_teaches_the_model_its_own_words_and_names():
+    from flows.training import draw_examples
+
+    rules = load_rules(PROJECT / "rules")
+    corpus = {"Жетісудағы": 40, "Қарасайұлы": 12, "кітаптарды": 9, "Ахметбековтың": 1}
+    examples, counts = draw_examples(rules, 400, 2, corpus)
+    right = {e.word for e in examples if e.intended is None}
+    damaged = {e.intended.lower() for e in examples if e.intended}
+    assert "Қарасайұлы" in right  # a name the corpus writes with its capital stays right
+    assert "кітаптарды" in damaged  # the corpus' own known words are damaged too
+    assert "Ахметбековтың" not in right  # used once: maybe an error itself
+    assert counts["Жетісудағы"] >= 40
