@@ -383,6 +383,14 @@ def command_bench(args: argparse.Namespace) -> int:
     from flows.bench import bench_encoding, bench_flow, bench_lexicon, bench_speed
 
     rules = load_rules(args.rules)
+    if args.what == "calibration":
+        from flows.calibration import bench_calibration
+
+        args.no_corpus, args.release = False, None  # the latest release in ./output, if any
+        statistics = corpus_statistics(args)
+        gold = [Path(g) for g in args.gold]
+        print("\n".join(bench_calibration(rules, gold, statistics, args.examples)))
+        return 0
     if args.what == "hostile":  # FILES are pattern names here (default: all)
         from flows.bench import bench_hostile
 
@@ -411,6 +419,26 @@ def command_bench(args: argparse.Namespace) -> int:
     else:
         rows = bench_speed(paths, rules, args.megabytes)
     print("\n".join(rows))
+    return 0
+
+
+def command_fit_model(args: argparse.Namespace) -> int:
+    """Fit the decision model and write it into the rules folder (kk/decision_model.toml)."""
+    from flows.kazakh.model import write_model
+    from flows.training import fit_decision_model
+
+    rules = load_rules(args.rules)
+    corpus = None
+    if args.release:
+        args.no_corpus = False
+        corpus = dict(corpus_statistics(args).counts)
+    model = fit_decision_model(rules, args.examples, args.seed, corpus)
+    path = Path(args.rules) / "kk" / "decision_model.toml"
+    write_model(model, path)
+    print(
+        f"wrote {path}: {model.about['examples_fitted']} examples fitted, "
+        f"{model.about['examples_held_out']} held out for calibration (seed {args.seed})"
+    )
     return 0
 
 
@@ -545,13 +573,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_corpus_options(lexicon)
     lexicon.set_defaults(handler=command_lexicon)
     bench = commands.add_parser("bench", help="benchmarks: mojibake restoration, speed, lexicon")
-    bench.add_argument("what", choices=["encoding", "speed", "lexicon", "flow", "hostile"])
+    bench.add_argument(
+        "what", choices=["encoding", "speed", "lexicon", "flow", "hostile", "calibration"]
+    )
     bench.add_argument(
         "--gold",
         nargs="*",
         default=[],
         metavar="JSONL",
-        help="lexicon: gold files whose raw/gold word pairs give error tokens",
+        help="lexicon: gold files whose raw/gold word pairs give error tokens; calibration: "
+        "gold files to measure the decision model on (with the latest release's statistics)",
     )
     bench.add_argument(
         "files",
@@ -571,9 +602,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--seed", type=int, default=0, help="flow: the generator's seed")
     bench.add_argument(
+        "--examples",
+        type=int,
+        default=3000,
+        help="calibration: held-out synthetic examples to draw (default: 3000)",
+    )
+    bench.add_argument(
         "--folder", help="flow: keep the generated corpus and releases here (default: temporary)"
     )
     bench.set_defaults(handler=command_bench)
+    fit = commands.add_parser(
+        "fit-model",
+        help="fit the OCR decision model on errors simulated from the installed word lists",
+    )
+    fit.add_argument("--rules", default=default_rules(), help="rules folder")
+    fit.add_argument("--seed", type=int, default=1, help="the examples' seed (default: 1)")
+    fit.add_argument(
+        "--release",
+        metavar="DIR",
+        help="also draw words and names from this release's corpus statistics",
+    )
+    fit.add_argument("--examples", type=int, default=8000, help="examples to draw (default: 8000)")
+    fit.set_defaults(handler=command_fit_model)
     return parser
 
 

@@ -105,6 +105,7 @@ class Rules:
     confusions: tuple[Any, ...] = ()  # flows.kazakh.confusions.Confusion: kk/confusions.tsv
     standalone: frozenset[str] = frozenset()  # kk/standalone.txt: words no compound begins with
     variants: VariantOverrides = VariantOverrides()  # kk/variants.tsv: pinned, forbidden merges
+    decision_model: Any = None  # flows.kazakh.model.DecisionModel: kk/decision_model.toml
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -196,6 +197,7 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
             row[0] for row in read_table(root / "kk" / "standalone.txt", 1, _word)
         ),
         variants=read_variants(root / "kk" / "variants.tsv"),
+        decision_model=read_decision_model(root / "kk" / "decision_model.toml"),
     )
 
 
@@ -203,6 +205,15 @@ def read_grammar(root: Path) -> Any:
     from flows.kazakh.morphology import read_grammar as read  # it builds on read_table
 
     return read(root)
+
+
+def read_decision_model(path: Path) -> Any:
+    from flows.kazakh.model import ModelError, read_model
+
+    try:
+        return read_model(path)
+    except ModelError as error:
+        raise RulesError(str(error)) from error
 
 
 def read_confusions(path: Path) -> tuple[Any, ...]:
@@ -324,7 +335,12 @@ def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None
         gain = values.get("min_gain")
         if gain is not None and not (isinstance(gain, int | float) and gain >= 0):
             raise RulesError(f"{path}:{_line_of(text, 'min_gain')}: min_gain must be a number >= 0")
-        for key in ("confidence_threshold", "choice_threshold"):
+        decision = values.get("decision")
+        if decision is not None and decision not in ("channel", "channel+veto", "model"):
+            raise RulesError(
+                f'{path}:{_line_of(text, "decision")}: decision must be "channel" or "model"'
+            )
+        for key in ("confidence_threshold", "choice_threshold", "precision"):
             threshold = values.get(key)
             if threshold is not None and not (
                 isinstance(threshold, int | float) and 0.0 <= threshold <= 1.0

@@ -63,8 +63,9 @@ NOMINAL = ("stem", "derivation", "noun", "participle", "plural", "case.locative_
 CONTEXTS = ("stem", "verb-stem", "nominal")
 STUTTER = ("case", "plural")
 # Stems that drop their last narrow vowel before a vowel end in one of these (мойын, мойн-ы;
-# ауыз, ауз-ы; халық, халқ-ы; көрік, көрк-і), all of two syllables; туыс-ы or ауыл-ы keep it.
-ELIDING = set("нзрлқкм")
+# ауыз, ауз-ы; халық, халқ-ы; көрік, көрк-і; қауіп, қауп-і; қалып, қалп-ы), all of two
+# syllables; туыс-ы or ауыл-ы keep it.
+ELIDING = set("нзрлқкмп")
 
 RARE_ON_UNKNOWN_VERBS = ("participle.intention", "mood.optative")
 MAX_SUFFIXES = 6
@@ -351,9 +352,19 @@ class Analyser:
             return False
         if suffix.harmonic and suffix.harmony and rest + "ь" not in self.stems:
             before = harmony_of(rest)  # роль: ролі and рольге both, hence the ь above
-            if before and before != suffix.harmony:
+            if before and before != suffix.harmony and not self._elided_fits(rest, suffix):
                 return False
         return True
+
+    def _elided_fits(self, rest: str, suffix: Suffix) -> bool:
+        """A stem whose dropped narrow vowel decides the suffix' harmony (қауіп, қаупі)."""
+        narrow = "і" if suffix.harmony == "front" else "ы"
+        return (
+            suffix.form[0] in TRUE_VOWELS
+            and len(rest) >= 2
+            and rest[-1] in ELIDING
+            and rest[:-1] + narrow + rest[-1] in self.stems
+        )
 
     def _stem_candidates(self, word: str, outer: Suffix | None) -> Iterator[str]:
         if len(word) < 2:
@@ -371,9 +382,12 @@ class Analyser:
                 and kind_of(word[-2]) not in (None, "vowel")
                 and sum(ch in TRUE_VOWELS for ch in word) < 2
             ):
-                narrow = "ы" if harmony_of(word) == "back" else "і"
-                if (stem := word[:-1] + narrow + word[-1]) in self.stems:
-                    yield stem
+                # the dropped vowel is the stem's and decides the suffix' harmony, whatever
+                # the vowels before it (қауіп, қаупі: а before, і dropped)
+                harmony = outer.harmony or harmony_of(word)
+                for narrow in "ы" if harmony == "back" else "і":
+                    if (stem := word[:-1] + narrow + word[-1]) in self.stems:
+                        yield stem
         if kind_of(word[-1]) != "vowel":
             # Russian loans lose a final soft sign and a double consonant before a suffix
             # (модель, модел-і; процесс, процес-ке)

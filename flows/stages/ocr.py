@@ -29,6 +29,7 @@ import regex
 from flows.document import Changes, Edit
 from flows.kazakh.charmodel import kazakh_model
 from flows.kazakh.confusions import Candidate, CandidateIndex, Confusion
+from flows.kazakh.features import channel_posterior, word_features
 from flows.kazakh.language import (
     KAZAKH_LETTERS,
     count_letters,
@@ -40,9 +41,9 @@ from flows.kazakh.lexicon import (
     VOWEL_LETTERS,
     Lexicon,
     base_lexicon,
-    harmony,
     second_person,
 )
+from flows.kazakh.model import DecisionModel
 from flows.kazakh.morphology import Analysis
 from flows.memo import WORD_TYPES, per_word_type
 from flows.rules import Rules
@@ -56,14 +57,8 @@ TOKEN = regex.compile(
 TRAILING_SIGN = regex.compile(r"[!1|]+$")
 NOT_CYRILLIC_BLOCK = regex.compile(r"[^\u0400-\u04ff]+")
 NOT_LETTER = regex.compile(r"\P{L}+")
-SIGN_INSIDE = regex.compile(r"[!1|]")
-# a rounded vowel after the first syllable, in a word without the letters of Russian loans
-ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұүыіэюяё]*[аәеиоөұүыі].*[оөұү]")
-# Two vowels side by side, or и after a vowel: native words write ай, ей, ій for the glide and
-# never put two vowels together (кейіи, Біараз); loans that do (театр, поэзия) are in the
-# lexicon, and a name keeps the leeway of its capital.
-HIATUS = regex.compile(r"[аәеоөұүыіэ][аәеоөұүыіэи]")
-VOWEL = regex.compile(r"[аәеиоөұүыіэюяёАӘЕИОӨҰҮЫІЭЮЯЁ!1|]")
+# Any vowel letter, у and ұ ү included (бул, кун): a word without one is an abbreviation.
+VOWEL = regex.compile(r"[аәеиоөұүуыіэюяёАӘЕИОӨҰҮУЫІЭЮЯЁ!1|]")
 NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
 HEAD_BEFORE_HYPHEN = regex.compile(r"[\p{L}\p{N}]+$")  # searched up to the hyphen
 # A period after a word of three letters or more, before a lower-case word: after a space
@@ -85,12 +80,7 @@ SHORT_STEM = 3  # stems shorter than this are built on by chance (қа-лан-ы
 GLUED_STEM, GLUED_WORD = 4, 5  # the stem of the first of two glued words; the second word
 # Suffixes a word ends with, closing it: the first of two glued words ends with one.
 WORD_FINAL = frozenset({"case", "possessive", "plural", "person", "predicative", "verb"})
-TEMPERATURE = 0.5  # how sharply cost differences turn into confidence
 SECOND_PERSON_COST = 1.5  # expository text rarely says "your": -ың, -сың are rarely the word
-# The cost of "the word is right as it stands": low in a text that keeps its Kazakh letters
-# (an unknown word there is a name or a gap of the lexicon), high in one that lost them.
-UNKNOWN_COST_KEPT, UNKNOWN_COST_LOST = 2.0, 5.0
-SIGN_DOUBT, HARMONY_DOUBT, NAME_LEEWAY = 3.0, 2.0, 0.5
 LOST_WHERE_KEPT = 1.5  # a lost letter in a text that keeps its Kazakh letters is less likely
 KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh letters, too
 # A paragraph of letter noise (keys struck at random, a reading no stage could repair) is no
@@ -104,6 +94,7 @@ MAX_QUIET = 3 * WORD_TYPES  # word types; beyond, they are judged again (from th
 # Word types whose edit a document keeps while it is corrected (an edit with its evidence is
 # about a kilobyte: 20 MB at most); the rarer ones beyond are judged again at each place.
 DOCUMENT_WORD_TYPES = 20_000
+VETO = 0.5  # "channel+veto": the model's probability below which an edit is never applied
 KAZAKH_LETTER_SHARE = 0.06  # of Cyrillic letters in Kazakh prose, about; below it letters were lost
 
 
@@ -127,25 +118,19 @@ class Decision:
         return sorted(adjusted, key=lambda item: (item[1], item[0].word))
 
 
-def posterior(
-    ranked: list[tuple[Candidate, float, int]], unknown_cost: float
-) -> tuple[float, float]:
-    """The probability of the best candidate, and that the word is wrong as written: the
-    candidates and the hypothesis that the word is right as it stands (a name, a loan, a gap
-    of the lexicon; its cost `unknown_cost`) share the probability by their costs."""
-    best = ranked[0][1]
-    weights = [math.exp(-(score - best) / TEMPERATURE) for _, score, _ in ranked]
-    as_written = math.exp(-(unknown_cost - best) / TEMPERATURE)
-    total = sum(weights) + as_written
-    return weights[0] / total, 1.0 - as_written / total
-
-
 class Corrector:
     """The stage's knowledge for one rules version and corpus: lexicon, candidate index, and
     its decisions cached per word type."""
 
-    def __init__(self, lexicon: Lexicon, index: CandidateIndex, rules: Rules) -> None:
+    def __init__(
+        self, lexicon: Lexicon, index: CandidateIndex, rules: Rules, model: object = "rules"
+    ) -> None:
         self.lexicon = lexicon
+        # the decision model (flows/kazakh/model.py); None while one is being fitted
+        self.model: DecisionModel | None = rules.decision_model if model == "rules" else None
+        # who decides: "channel" (the confusion costs against the cost of the word being right)
+        # or "model" (the fitted, calibrated model); both are kept in each edit's evidence
+        self.decision = str(rules.parameter("ocr", "decision", "channel"))
         self.standalone = rules.standalone  # words no hyphenated compound begins with
         self.predicates = rules.predicates  # words that end a sentence
         self.forbidden = rules.variants.forbidden
@@ -311,6 +296,9 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
     corrector = corrector_for(context)
     threshold = context.rules.threshold("ocr")
     choice = float(context.rules.parameter("ocr", "choice_threshold", threshold))
+    if corrector.decision == "model":
+        threshold, choice = 0.0, edit_threshold(context.rules)
+    veto = VETO if corrector.decision == "channel+veto" and corrector.model else None
     kept = kept_share(text)
     quiet = corrector.quiet
     # A word's edit is the same throughout the document (`kept` is the document's): judged
@@ -342,6 +330,9 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
             edit = judged(word, offset + start)
             sure = edit is not None and edit.evidence["wrong"] >= threshold
             sure = sure and edit.confidence >= choice
+            # the channel decides, the model may veto: never an edit of a word it finds
+            # likelier right as written (a name, a loan, a gap of the lexicon)
+            sure = sure and (veto is None or edit.evidence["model"]["wrong"] >= veto)
             if not sure and (glued := split_glued(word, offset + start, corrector)):
                 edit, sure = glued, True
             if edit is not None:
@@ -351,6 +342,14 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
         return splice(paragraph, replacements)
 
     return by_paragraph(text, fix_paragraph), changes
+
+
+def edit_threshold(rules: Rules) -> float:
+    """The probability an edit needs when the model decides: `precision` is the share of
+    applied edits that must be right, which the model's table turns into a probability."""
+    precision = float(rules.parameter("ocr", "precision", 0.97))
+    model = rules.decision_model
+    return model.threshold_for(precision) if model else 1.0
 
 
 def ending_of_valid_compound(paragraph: str, start: int, word: str, corrector: Corrector) -> bool:
@@ -475,23 +474,6 @@ def split_glued(word: str, position: int, corrector: Corrector) -> Edit | None:
     return Edit("ocr", "ocr:glued", word, after, position, 1.0, evidence)
 
 
-def doubt_of(word: str) -> float:
-    """Extra cost of believing this very form is right: signs inside it (механизм!н), к/г
-    and қ/ғ against its vowels in a word with no loan letters (атындагы), о ө ұ ү after
-    the first syllable, where native words never have them (мөмлекет), or two vowels side
-    by side (кейіи, Біараз). A capital
-    lowers it: names are the words the lexicon most often lacks."""
-    doubt = 0.0
-    letters = word.lower()
-    if SIGN_INSIDE.search(word):
-        doubt += SIGN_DOUBT
-    elif harmony(letters) == "mixed" or ROUNDED_LATER.search(letters) or HIATUS.search(letters):
-        doubt += HARMONY_DOUBT
-    if word[:1].isupper():
-        doubt -= NAME_LEEWAY
-    return doubt
-
-
 def correct_word(word: str, position: int, corrector: Corrector, kept: float) -> Edit | None:
     """The edit for one word, or None: a known word, a name, an abbreviation, no candidate."""
     if word.isupper() and len(word) <= 5:
@@ -505,20 +487,34 @@ def correct_word(word: str, position: int, corrector: Corrector, kept: float) ->
     if decision is None:
         return None
     ranked = decision.ranked(kept)
-    unknown_cost = UNKNOWN_COST_LOST - (UNKNOWN_COST_LOST - UNKNOWN_COST_KEPT) * kept
-    unknown_cost += doubt_of(word)
     best = ranked[0][0]
+    # P(the word is an error) and P(the best candidate is the word meant | it is one), by the
+    # channel's costs and by the fitted model (no model while one is being fitted)
+    channel_choice, channel_wrong = channel_posterior(word, ranked, kept)
+    features = word_features(word, ranked, kept, corrector.lexicon, (channel_choice, channel_wrong))
+    model = corrector.model
+    model_wrong = model.wrong.probability(features) if model else 0.0
+    model_choice = model.choice.probability(features) if model else 0.0
+    model_right = model.right_of(model_wrong, model_choice) if model else 0.0
+    by_model = corrector.decision == "model"
+    wrong = model_wrong if by_model else channel_wrong
     evidence = {
         "candidates": [[c.word, round(score, 2), n] for c, score, n in ranked[:5]],
         "edits": [str(edit) for edit in best.edits],
-        "unknown_cost": round(unknown_cost, 2),
         "observed_count": corrector.lexicon.frequency(word),
+        "wrong": round(wrong, 3),
+        "channel": {"wrong": round(channel_wrong, 3), "choice": round(channel_choice, 3)},
+        "model": {
+            "wrong": round(model_wrong, 3),
+            "choice": round(model_choice, 3),
+            "right": round(model_right, 3),
+        },
+        "features": {name: round(value, 3) for name, value in features.items()},
     }
     alternatives = tuple(same_case(word, c.word) for c, _, _ in ranked[1:5])
     rule = "ocr:" + kind_of_edits(best.edits)
-    best_share, wrong = posterior(ranked, unknown_cost)
-    sure = round(best_share, 3)
-    evidence["wrong"] = round(wrong, 3)
+    # the model's probability that the edit is right; the channel's share of the candidate
+    sure = round(model_right if by_model else channel_choice, 3)
     return Edit(
         "ocr", rule, word, same_case(word, best.word), position, sure, evidence, alternatives
     )
