@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from prefect import flow, task
@@ -261,11 +261,14 @@ def correct_shard(
     }
 
 
+Entry = TypeVar("Entry")
+
+
 class CacheChangedDuringRun(RuntimeError):
     """An entry this run wrote (or checked) a moment ago is damaged or gone."""
 
 
-def read_entry_of_run(path: Path, read):
+def read_entry_of_run(path: Path, read: Callable[[Path], Entry | None]) -> Entry:
     """A cache entry the repair pass of this run has just written or checked: damaged now
     means something else writes into the cache folder, and the run stops."""
     if (entry := read(path)) is None:
