@@ -157,17 +157,22 @@ def command_serve(args: argparse.Namespace) -> int:
             "PREFECT_API_URL=http://127.0.0.1:4200/api (the temporary API `tazala run` starts "
             "lives only as long as one run)"
         )
-    # Planning once checks the corpus and rules now, not at 3 a.m.
+    # Absolute paths, DASK_SCHEDULER_ADDRESS, and a cluster that answers; planning once
+    # checks the corpus and rules, and the cluster's workers: now, not at 3 a.m.
     from flows.plan import plan_run
+    from flows.preflight import check_cluster, expected_of, prepare_run
 
-    plan_run(args.corpus, args.output, args.rules, args.shard_mb)
+    prepare_run(args)
+    plan = plan_run(args.corpus, args.output, args.rules, args.shard_mb)
+    if args.dask_address:
+        check_cluster(args.dask_address, expected_of(plan))
     configure_prefect()
     from flows.pipeline import serve_clean_corpus
 
     parameters = {
-        "corpus": str(Path(args.corpus).resolve()),
-        "output": str(Path(args.output).resolve()),
-        "rules": str(Path(args.rules).resolve()),
+        "corpus": args.corpus,
+        "output": args.output,
+        "rules": args.rules,
         "shard_mb": args.shard_mb,
         "workers": args.workers,
     }

@@ -186,6 +186,25 @@ def test_a_bad_address_exits_2_within_10_seconds(address, api_url, tmp_path):
     assert not (here / "output").exists() or release_versions(here / "output") == []
 
 
+@pytest.mark.parametrize("address", ["foo", "tcp://127.0.0.1:{port}"])
+def test_serve_checks_the_cluster_address_before_serving(address, tmp_path):
+    """A deployment served with a wrong address would fail at every scheduled run: `serve`
+    says so at once, before it asks the Prefect server for anything."""
+    here = project(tmp_path)
+    started = time.monotonic()
+    serve = subprocess.run(
+        [str(TAZALA), "serve", "--dask-address", address.format(port=free_port())],
+        cwd=here,
+        env={**cluster_env(f"http://127.0.0.1:{free_port()}/api")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert time.monotonic() - started < 10
+    assert serve.returncode == 2, serve.stderr[-3000:]
+    assert serve.stderr.startswith("tazala: error: ") and len(serve.stderr.splitlines()) == 1
+
+
 def test_dask_scheduler_address_is_honoured_when_no_option_is_given(api_url, tmp_path):
     here = project(tmp_path)
     address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
