@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -33,3 +34,12 @@ def rules():
     from flows.rules import load_rules
 
     return load_rules(PROJECT / "rules")
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    """A copy of the test corpus that a test may change (modules with a corpus of their own
+    define their own `corpus`)."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(DATA / "corpus", folder)
+    return folder

@@ -27,13 +27,6 @@ EDITED = "Бұл мәтін жоспардан кейін өзгертілді.\
 FILE = "tarikh.txt"
 
 
-@pytest.fixture()
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    shutil.copytree(DATA / "corpus", folder)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def undisturbed(prefect_api, tmp_path_factory):
     """The release an undisturbed run publishes from the test corpus."""

@@ -6,10 +6,8 @@ is skipped again, and the release stays up to date."""
 from __future__ import annotations
 
 import json
-import shutil
 
-import pytest
-from conftest import DATA, PROJECT
+from conftest import PROJECT
 
 from flows.pipeline import run_pipeline
 from flows.release import release_versions
@@ -17,13 +15,6 @@ from flows.release import release_versions
 from .inputs import write_png
 
 MISSING = "tarikh.txt"
-
-
-@pytest.fixture()
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    shutil.copytree(DATA / "corpus", folder)
-    return folder
 
 
 def run(corpus, output):
