@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from flows.ingest import SkippedInput, SourcesError, decode_bytes
+from flows.ingest import InputChanged, SkippedInput, SourcesError, decode_bytes
 from flows.release import (
     LEXICON,
     DamagedRelease,
@@ -657,6 +657,9 @@ def handle(args: argparse.Namespace) -> int:
     ) as problem:
         print(f"tazala: error: {problem}", file=sys.stderr)
         return 2
+    except InputChanged as problem:  # a file saved while planning read it: running again helps
+        print(f"tazala: error: {problem}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("tazala: interrupted; no release was published by this run", file=sys.stderr)
         return 130

@@ -292,3 +292,24 @@ def test_word_types_decided_by_partition_are_the_stages_own_answers(rules, tmp_p
     document = clean_text(text, rules, primed)
     assert (document.text, document.edits) == (alone.text, alone.edits)
     assert any(edit.stage == "ocr" for edit in alone.edits), "the text has words to correct"
+
+
+def test_a_file_changed_while_planning_cuts_it_is_named_and_the_run_ends_with_1(tmp_path, capsys):
+    """Planning hashes a large file, then reads it again to hash its parts: if it changed in
+    between, the plan would name a hash no part has. The run stops with one line, exit 1."""
+    import argparse
+
+    from flows.cli import handle
+    from flows.ingest import Input, InputChanged
+    from flows.plan import part_digests
+
+    (tmp_path / "book.txt").write_bytes(b"a\n\nb\n" * 10)
+    stale = Input("book.txt", "book", 60, "0" * 64)  # the hash of the file as it was
+    with pytest.raises(InputChanged, match="book.txt changed while the run was being planned"):
+        part_digests(stale, tmp_path, [0, 30, 60])
+
+    def plan(args):
+        return part_digests(stale, tmp_path, [0, 30, 60])
+
+    assert handle(argparse.Namespace(handler=plan)) == 1
+    assert capsys.readouterr().err.startswith("tazala: error: book.txt changed")
