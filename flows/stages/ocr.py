@@ -55,11 +55,14 @@ TOKEN = regex.compile(
     r"(?<![\p{L}\p{N}!|])[1!|]?\p{Cyrillic}[\p{Cyrillic}!1|]*(?![\p{L}\p{N}])", regex.V1
 )
 TRAILING_SIGN = regex.compile(r"[!1|]+$")
+SIGNS = "!1|"  # signs OCR reads for і
 NOT_CYRILLIC_BLOCK = regex.compile(r"[^\u0400-\u04ff]+")
 NOT_LETTER = regex.compile(r"\P{L}+")
 # Any vowel letter, у and ұ ү included (бул, кун): a word without one is an abbreviation.
 VOWEL = regex.compile(r"[аәеиоөұүуыіэюяёАӘЕИОӨҰҮУЫІЭЮЯЁ!1|]")
 NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
+# After a trailing sign: where a sentence may end (a line's end, a capital), not a comma
+SENTENCE_MAY_END = regex.compile(r"[ \t]*(?:\n|$|[\p{Lu}\p{Pi}\p{Ps}\p{Pd}])")
 HEAD_BEFORE_HYPHEN = regex.compile(r"[\p{L}\p{N}]+$")  # searched up to the hyphen
 # A period after a word of three letters or more, before a lower-case word: after a space
 # (group 2 empty) or glued to it (group 2 the next word).
@@ -322,7 +325,11 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
             return paragraph
         paragraph = remove_specks(paragraph, corrector, changes)
         replacements: list[tuple[int, int, str]] = []
-        for start, word in tokens(paragraph):
+        for start, word, bare, at_end in tokens(paragraph):
+            if bare is not None and (not bare or sign_is_punctuation(bare, at_end, corrector)):
+                if not bare:
+                    continue
+                word = bare  # Келдік! : the word, then its exclamation mark
             if len(word) > MAX_WORD_LETTERS:
                 continue
             if word in quiet or ending_of_valid_compound(paragraph, start, word, corrector):
@@ -434,21 +441,39 @@ def remove_specks(paragraph: str, corrector: Corrector, changes: Changes) -> str
     return HYPHENATED.sub(space_for_hyphen, paragraph)
 
 
-def tokens(paragraph: str) -> list[tuple[int, str]]:
-    """Words as OCR left them, with their offsets; a trailing sign stays only before a
-    lower-case word (`бедер! манында`), never at a sentence end (`Келдік!`)."""
+def tokens(paragraph: str) -> list[tuple[int, str, str | None, bool]]:
+    """Words as OCR left them, with their offsets; the word without its trailing sign where
+    that sign may be punctuation, and whether a sentence may end after it. Before a
+    lower-case word a trailing sign is a letter (`бедер! манында`). Elsewhere (`Келдік!`,
+    `дейд!.`, `Себеб1,`, `диаметр! 160`) `sign_is_punctuation` asks the lexicon."""
     found = []
     for match in TOKEN.finditer(paragraph):
-        word = match.group()
+        word, bare, at_end = match.group(), None, False
         if not word.isalpha():  # most tokens are letters only, and have no sign to look at
             sign = TRAILING_SIGN.search(word)
             if sign and not NEXT_IS_LOWER.match(paragraph, match.end()):
-                word = word[: sign.start()]
-            if sum(ch.isalpha() for ch in word) < 2:
-                continue
+                bare = word[: sign.start()]
+                at_end = SENTENCE_MAY_END.match(paragraph, match.end()) is not None
+            if sum(ch.isalpha() or ch in SIGNS for ch in word) < 2:
+                continue  # a letter and a sign may be a word (1р! for ірі); a letter alone not
+            if bare is not None and len(bare) < 2:
+                bare = ""  # no word without the sign
         if len(word) >= 2:
-            found.append((match.start(), word))
+            found.append((match.start(), word, bare, at_end))
     return found
+
+
+def sign_is_punctuation(bare: str, at_end: bool, corrector: Corrector) -> bool:
+    """Is the sign after `bare` punctuation? When `bare` is a word the lexicon or the corpus
+    knows, or could be (an abbreviation, a name). Where a sentence may end (`Келдік!`), an
+    exclamation mark is the likelier reading: there `bare` must also be no OCR error of a
+    word (`кетпейд!` for кетпейді, but `кәйтесің!`, a form one confusion from a word)."""
+    if (bare.isupper() and len(bare) <= 5) or not VOWEL.search(bare):
+        return True
+    entry = corrector.lexicon.lookup(bare)
+    if entry.status != "unknown" or entry.source == "name":
+        return True
+    return at_end and corrector.decide(bare.lower()) is not None
 
 
 def kept_share(text: str) -> float:
