@@ -158,3 +158,26 @@ def test_lexicon_command_writes_tsv():
     assert header.split("\t")[:4] == ["word", "status", "analysis", "source"]
     assert [row.split("\t")[:2] for row in rows] == [["кітабымды", "valid"], ["жаксы", "unknown"]]
     assert "кітап+ым(possessive.1sg)+ды(case.accusative)" in rows[0]
+
+
+def test_corpus_lexicons_build_the_restoration_index_once(rules, monkeypatch):
+    """Each run (each `tazala clean`) makes a corpus lexicon of the base one; the index of
+    lost-letter restorations is the base analyser's, built once, not once per lexicon (a
+    tenth of a second each time)."""
+    from weakref import WeakKeyDictionary
+
+    import flows.kazakh.lexicon as lexicon_module
+
+    built = []
+
+    class Counted(lexicon_module.ReadableRestorations):
+        def __init__(self, analyser):
+            built.append(analyser)
+            super().__init__(analyser)
+
+    monkeypatch.setattr(lexicon_module, "ReadableRestorations", Counted)
+    monkeypatch.setattr(lexicon_module, "_READABLE", WeakKeyDictionary(), raising=False)
+    base = lexicon_module.base_lexicon(rules)
+    for counts in ({"баска": 3}, {"баска": 5}):
+        assert base.with_counts(counts).shadows("баска") == ("басқа",)
+    assert len(built) == 1

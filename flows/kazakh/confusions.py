@@ -94,6 +94,16 @@ class CandidateIndex:
         for suffix in self.analyser.grammar.suffixes:
             self.suffixes.setdefault(suffix.form.translate(self.fold), []).append(suffix)
         self.lengths = sorted({len(key) for key in self.suffixes})
+        # every ending of a suffix key: a rest whose key ends in none of them ends in no suffix
+        # of that length or longer, and the search stops there (as the analyser's does)
+        self.key_endings = frozenset(
+            key[-k:] for key in self.suffixes for k in range(1, len(key) + 1)
+        )
+        # the longest word form of the installed kk list (22 letters): the deep pass stops there
+        self.longest_listed = max(
+            (len(stem) for stem, source in self.analyser.stems.items() if source == "kk"),
+            default=0,
+        )
 
     def reachable(self, observed: str, intended: str) -> bool:
         """Could OCR have written `observed` for `intended`, letter by letter?"""
@@ -103,11 +113,16 @@ class CandidateIndex:
 
     def candidates(self, word: str) -> list[Candidate]:
         """Valid words `word` (lower case) may be, cheapest first: first through signs and
-        sequences and lost letters; only if none, also one swap or one dropped vowel."""
+        sequences and lost letters; only if none, also one swap or one dropped vowel, in a
+        form no longer than the longest of the kk list.
+
+        A longer form is most often words glued together (a line the OCR ran together), and
+        one edit makes no word of those; the deep pass tries some 16 edits of it, each
+        restored and analysed, which made glued text run at half the speed of prose."""
         found: dict[str, Candidate] = {}
         for variant, cost, edits in self.variants(word, deep=False):
             self.add(found, word, variant, cost, edits)
-        if not found:
+        if not found and len(word) <= self.longest_listed:
             for variant, cost, edits in self.variants(word, deep=True):
                 self.add(found, word, variant, cost, edits)
         return sorted(found.values(), key=lambda c: (c.cost, c.word))
@@ -150,8 +165,11 @@ class CandidateIndex:
         for length in self.lengths:
             if length > len(rest) - 2:
                 break
+            ending = key[-length:]
+            if ending not in self.key_endings:
+                break
             part = rest[-length:]
-            for suffix in self.suffixes.get(key[-length:], ()):
+            for suffix in self.suffixes.get(ending, ()):
                 if (outer is None or outer.may_follow(suffix)) and self.reachable(
                     part, suffix.form
                 ):

@@ -141,7 +141,8 @@ class Corrector:
         self.listed = lexicon.native.stems
         self.decide = per_word_type(self._decide)
         self.glued_parts = per_word_type(self._glued_parts)
-        self.suffix_forms = tuple(form for form in lexicon.analyser.by_form if len(form) >= 2)
+        self.suffix_forms = frozenset(form for form in lexicon.analyser.by_form if len(form) >= 2)
+        self.suffix_lengths = sorted({len(form) for form in self.suffix_forms})
         # words, as written, that need no edit whatever the document: no other question is
         # asked of them again (most tokens of a corpus)
         self.quiet: set[str] = set()
@@ -194,10 +195,11 @@ class Corrector:
         """A second part that is a word, not a suffix chain: five letters or more, none of
         its beginnings a suffix (-лерді, -тері, -нан, -дей are endings the OCR did not cut
         off; дала or терек are lost to this rule, a miss rather than a wrong split)."""
+        # the beginnings first: a few set lookups, where the analysis of a long part is not
         return (
             len(part) >= GLUED_WORD
+            and not any(part[:n] in self.suffix_forms for n in self.suffix_lengths)
             and self.lexicon.is_word(part)
-            and not any(part.startswith(form) for form in self.suffix_forms)
         )
 
     def ends_word(self, part: str) -> bool:
