@@ -447,6 +447,34 @@ def command_fit_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_fit_confusions(args: argparse.Namespace) -> int:
+    """Re-estimate the costs of kk/confusions.tsv from a release's corpus statistics."""
+    from flows.kazakh.channel_fit import fit_confusion_costs, write_costs
+    from flows.kazakh.lexicon import corpus_lexicon
+    from flows.stages.ocr import index_for
+
+    rules = load_rules(args.rules)
+    args.no_corpus = False
+    statistics = corpus_statistics(args)
+    if not statistics.counts:
+        raise UsageError("no corpus statistics: run `tazala run` first, or pass --release DIR")
+    fitted = fit_confusion_costs(
+        index_for(rules), corpus_lexicon(rules, statistics.counts), statistics.counts
+    )
+    print("confusion   kind       cost -> fitted   explains   chances")
+    for f in sorted(fitted, key=lambda f: -f.expected):
+        c = f.confusion
+        print(
+            f"{str(c):<11} {c.kind:<9} {c.cost:>5.2f} -> {f.cost:>5.2f}  {f.expected:>9,.1f}"
+            f"  {f.chances:>8,}"
+        )
+    if args.write:
+        path = Path(args.rules) / "kk" / "confusions.tsv"
+        write_costs(path, fitted)
+        print(f"wrote the fitted costs into {path}; refit the decision model: tazala fit-model")
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -629,6 +657,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--examples", type=int, default=8000, help="examples to draw (default: 8000)")
     fit.set_defaults(handler=command_fit_model)
+
+    confusions = commands.add_parser(
+        "fit-confusions",
+        help="re-estimate the costs of kk/confusions.tsv from a corpus' unknown words (EM)",
+    )
+    confusions.add_argument("--rules", default=default_rules(), help="rules folder")
+    confusions.add_argument(
+        "--release",
+        metavar="DIR",
+        help="the release whose corpus statistics to learn from (default: the latest in ./output)",
+    )
+    confusions.add_argument(
+        "--write", action="store_true", help="write the fitted costs into kk/confusions.tsv"
+    )
+    confusions.set_defaults(handler=command_fit_confusions)
     return parser
 
 
