@@ -10,11 +10,13 @@ model file reads as a table of evidence.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import regex
 
 from flows.kazakh.confusions import Candidate
 from flows.kazakh.lexicon import Lexicon, harmony
+from flows.memo import WORD_TYPES
 
 SIGN_INSIDE = regex.compile(r"[!1|]")
 # a rounded vowel after the first syllable, in a word without the letters of Russian loans
@@ -82,7 +84,7 @@ def word_features(
     second = ranked[1][1] if len(ranked) > 1 else score + MARGIN_CAP
     kinds = {edit.kind for edit in best.edits}
     letters = word.lower()
-    doubt = harmony(letters) == "mixed" or ROUNDED_LATER.search(letters) or HIATUS.search(letters)
+    doubt = harmony_doubt(letters)
     alpha = [ch for ch in word if ch.isalpha()]
     best_share, wrong = channel or channel_posterior(word, ranked, kept)
     return {
@@ -109,13 +111,22 @@ def word_features(
     }
 
 
+@lru_cache(maxsize=WORD_TYPES)
+def harmony_doubt(letters: str) -> bool:
+    """Does a lower-case form break harmony, put a rounded vowel after the first syllable or
+    two vowels together (asked of each word type in each document: remembered)?"""
+    return bool(
+        harmony(letters) == "mixed" or ROUNDED_LATER.search(letters) or HIATUS.search(letters)
+    )
+
+
 def channel_posterior(word: str, ranked: Ranked, kept: float) -> tuple[float, float]:
     """The best candidate's share and P(wrong as written), by the costs alone."""
     letters = word.lower()
     unknown_cost = UNKNOWN_COST_LOST - (UNKNOWN_COST_LOST - UNKNOWN_COST_KEPT) * kept
     if SIGN_INSIDE.search(word):
         unknown_cost += SIGN_DOUBT
-    elif harmony(letters) == "mixed" or ROUNDED_LATER.search(letters) or HIATUS.search(letters):
+    elif harmony_doubt(letters):
         unknown_cost += HARMONY_DOUBT
     if word[:1].isupper():
         unknown_cost -= NAME_LEEWAY

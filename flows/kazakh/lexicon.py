@@ -244,6 +244,11 @@ def respelled_options(
     return spellings
 
 
+# as sets once: the check runs for every word the OCR stage judges
+BACK_VOWEL_SET, FRONT_VOWEL_SET = frozenset(BACK_VOWELS), frozenset(FRONT_VOWELS)
+BACK_CONSONANT_SET, FRONT_CONSONANT_SET = frozenset(BACK_CONSONANTS), frozenset(FRONT_CONSONANTS)
+
+
 def breaks_native_phonotactics(word: str) -> bool:
     """Signs a form is not a native Kazakh word: к/г in a word of back vowels or қ/ғ in one of
     front vowels, back and front vowels together, or у closing a syllable between consonants
@@ -251,8 +256,8 @@ def breaks_native_phonotactics(word: str) -> bool:
     туралы). Loans and compounds do these things; so does a native word that lost its Kazakh
     letters (жаксы, орталык, кун)."""
     letters = set(word)
-    back, front = letters & set(BACK_VOWELS), letters & set(FRONT_VOWELS)
-    if (back and letters & set(FRONT_CONSONANTS)) or (front and letters & set(BACK_CONSONANTS)):
+    back, front = letters & BACK_VOWEL_SET, letters & FRONT_VOWEL_SET
+    if (back and letters & FRONT_CONSONANT_SET) or (front and letters & BACK_CONSONANT_SET):
         return True
     if back and front:
         return True

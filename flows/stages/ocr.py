@@ -94,8 +94,9 @@ KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh l
 NOISE_PER_LETTER = -6.0
 NOISE_MIN_LETTERS = 200  # a shorter paragraph (a heading, a name) is too short to judge
 MAX_QUIET = 3 * WORD_TYPES  # word types; beyond, they are judged again (from the memos)
-# Word types whose edit a document keeps while it is corrected (an edit with its evidence is
-# about a kilobyte: 20 MB at most); the rarer ones beyond are judged again at each place.
+# Word types whose edit (in a document that kept so much of its Kazakh letters) a process
+# keeps (an edit with its evidence is about a kilobyte: 20 MB at most); the rarer ones
+# beyond are judged again when asked.
 DOCUMENT_WORD_TYPES = 20_000
 VETO = 0.5  # "channel+veto": the model's probability below which an edit is never applied
 KAZAKH_LETTER_SHARE = 0.06  # of Cyrillic letters in Kazakh prose, about; below it letters were lost
@@ -140,6 +141,11 @@ class Corrector:
         self.index = index
         self.listed = lexicon.native.stems
         self.decide = per_word_type(self._decide)
+        # a word's edit in a document that kept so much of its Kazakh letters: most Kazakh
+        # documents keep all of them (kept 1.0), and share their words' edits
+        self.edit_in = per_word_type(
+            lambda key: correct_word(key[0], 0, self, key[1]), DOCUMENT_WORD_TYPES
+        )
         self.glued_parts = per_word_type(self._glued_parts)
         self.suffix_forms = frozenset(form for form in lexicon.analyser.by_form if len(form) >= 2)
         self.suffix_lengths = sorted({len(form) for form in self.suffix_forms})
@@ -306,16 +312,12 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
     veto = VETO if corrector.decision == "channel+veto" and corrector.model else None
     kept = kept_share(text)
     quiet = corrector.quiet
-    # A word's edit is the same throughout the document (`kept` is the document's): judged
-    # once, then copied to each place. Text that lost its letters needs an edit in most words.
-    edits: dict[str, Edit | None] = {}
+    # A word's edit is the same throughout the document (`kept` is the document's), and in
+    # every document that kept as much: judged once, then copied to each place. Text that lost
+    # its letters needs an edit in most words.
 
     def judged(word: str, position: int) -> Edit | None:
-        if word not in edits:
-            if len(edits) >= DOCUMENT_WORD_TYPES:
-                return correct_word(word, position, corrector, kept)
-            edits[word] = correct_word(word, 0, corrector, kept)
-        if (e := edits[word]) is None:
+        if (e := corrector.edit_in((word, kept))) is None:
             return None
         evidence = dict(e.evidence or {})  # its own: a record of the edit at this place
         return Edit(
