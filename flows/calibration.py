@@ -3,15 +3,18 @@
 A reliability table puts the edits' predicted probability (that the edit is right: wrong x
 choice) in bins and sets beside each bin the share of its edits that were right. Measured on
 held-out synthetic errors (flows/training.py, a seed the shipped model was not fitted with) and
-on any gold files given. On gold passages an OCR edit counts as right when its result is a
-word of the gold passage and the word it replaced is not (an approximation: the words are not
-aligned). Then the precision and recall of the edits the shipped rules apply (by the
-`decision` of rules/pipeline.toml), and of those the model would apply at `precision`.
+on any gold files given. On gold passages an OCR edit counts as right when it gives the word
+the gold passage has where the raw and gold words align one for one (letter case aside); where
+they do not, when its result is a word of the gold passage and the word it replaced is not.
+Then the precision and recall of the edits the shipped rules apply (by the `decision` of
+rules/pipeline.toml), and of those the model would apply at `precision`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import regex
@@ -25,6 +28,7 @@ from flows.training import labelled_examples
 BINS = 10
 HELD_OUT_SEED = 1_000_003  # not the fitted model's seed
 WORD = regex.compile(r"\p{L}+")
+TOKEN_WORD = regex.compile(r"[\p{L}!1|]+")  # a word with the signs OCR reads for і
 
 Outcome = tuple[float, bool]  # predicted probability the edit is right, whether it was
 Applied = tuple[bool, bool]  # whether the shipped rules applied the edit, whether it was right
@@ -51,15 +55,43 @@ def gold_outcomes(
     applied: list[Applied] = []
     for path in paths:
         for passage in read_gold(path):
+            meant = words_meant(passage["raw"], passage["gold"])
             gold_words = set(WORD.findall(passage["gold"]))
             document = clean_text(passage["raw"], rules, statistics)
             for edit in document.edits + document.suggestions:
                 if edit.stage != "ocr" or "model" not in (edit.evidence or {}):
                     continue  # specks, glued words: no decision of the model
-                right = edit.after in gold_words and edit.before not in gold_words
+                right = edit_is_right(edit.before, edit.after, meant, gold_words)
                 outcomes.append((edit.evidence["model"]["right"], right))
                 applied.append((edit in document.edits, right))
     return outcomes, applied
+
+
+def words_meant(raw: str, gold: str) -> dict[str, Counter[str]]:
+    """For each word of the raw text, the gold words it stands for where the two texts align
+    word for word (lower case): сөз for сез, and сез for сез where the scan was right."""
+    raw_words = [w.lower() for w in TOKEN_WORD.findall(raw)]
+    gold_words = [w.lower() for w in TOKEN_WORD.findall(gold)]
+    meant: dict[str, Counter[str]] = {}
+    matcher = SequenceMatcher(a=raw_words, b=gold_words, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace") and i2 - i1 == j2 - j1:
+            for seen, word in zip(raw_words[i1:i2], gold_words[j1:j2], strict=True):
+                meant.setdefault(seen, Counter())[word] += 1
+    return meant
+
+
+def edit_is_right(
+    before: str, after: str, meant: dict[str, Counter[str]], gold_words: set[str]
+) -> bool:
+    """Is the edit right? Where the word aligns with gold words: when it gives the word meant
+    at most of its places (letter case aside: a capital the sentences stage decides). Where
+    it does not (a line the scan garbled): when its result is a gold word and the form it
+    replaced is not."""
+    if (places := meant.get(before.lower())) is not None:
+        word, _ = places.most_common(1)[0]
+        return after.lower() == word
+    return after in gold_words and before not in gold_words
 
 
 def reliability_rows(outcomes: list[Outcome], title: str) -> list[str]:

@@ -10,6 +10,7 @@ import re
 import shutil
 
 import pytest
+from cases import load_cases
 from conftest import PROJECT
 
 from flows.kazakh.model import (
@@ -155,3 +156,12 @@ def test_a_corpus_teaches_the_model_its_own_words_and_names():
     assert "кітаптарды" in damaged  # the corpus' own known words are damaged too
     assert "Ахметбековтың" not in right  # used once: maybe an error itself
     assert counts["Жетісудағы"] >= 40
+
+
+@pytest.mark.parametrize("case", load_cases("edit_rightness.json"), ids=lambda c: c["why"][:40])
+def test_a_gold_edit_is_right_where_it_gives_the_aligned_word(case):
+    from flows.calibration import WORD, edit_is_right, words_meant
+
+    meant = words_meant(case["raw"], case["gold"])
+    gold_words = set(WORD.findall(case["gold"]))
+    assert edit_is_right(case["before"], case["after"], meant, gold_words) == case["right"]
