@@ -83,6 +83,11 @@ SHORT_STEM = 3  # stems shorter than this are built on by chance (қа-лан-ы
 GLUED_STEM, GLUED_WORD = 4, 5  # the stem of the first of two glued words; the second word
 # Suffixes a word ends with, closing it: the first of two glued words ends with one.
 WORD_FINAL = frozenset({"case", "possessive", "plural", "person", "predicative", "verb"})
+# Derivations that make an adjective, a word as whole as an inflected one (объектив-ті,
+# шен-дік): a listed form that reads so is one too, though the list has it bare
+ADJECTIVE_ENDINGS = frozenset(
+    {"derivation.having", "derivation.abstract", "derivation.adjective", "derivation.without"}
+)
 SECOND_PERSON_COST = 1.5  # expository text rarely says "your": -ың, -сың are rarely the word
 LOST_WHERE_KEPT = 1.5  # a lost letter in a text that keeps its Kazakh letters is less likely
 KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh letters, too
@@ -210,12 +215,21 @@ class Corrector:
 
     def ends_word(self, part: str) -> bool:
         """A first part that closes a word: every reading ends in an inflection a word can
-        end with, on a stem of four letters or more (құрбан-дар-ы). A bare stem starts a
-        solid compound as often (жалпыодақтық, бетбағыт), and a short one is a chance
-        split inside a word (қыз-ға|нуды)."""
+        end with, or a derivation that makes an adjective, on a stem of four letters or more
+        (құрбан-дар-ы, объектив-ті). A bare stem starts a solid compound as often
+        (жалпыодақтық, бетбағыт), and a short one is a chance split inside a word
+        (қыз-ға|нуды)."""
         readings = self.lexicon.analyze(part)
+        # a form the list has whole counts as closed when it also reads as an adjective
+        # (объективті: объектив-ті); a bare stem alone does not (жалпы, бет)
+        adjective = any(r.tags and r.tags[-1] in ADJECTIVE_ENDINGS for r in readings)
         return bool(readings) and all(
-            len(r.stem) >= GLUED_STEM and r.tags and category(r.tags[-1]) in WORD_FINAL
+            (adjective and not r.tags)
+            or (
+                len(r.stem) >= GLUED_STEM
+                and bool(r.tags)
+                and (category(r.tags[-1]) in WORD_FINAL or r.tags[-1] in ADJECTIVE_ENDINGS)
+            )
             for r in readings
         )
 
