@@ -36,6 +36,7 @@ from flows.kazakh.model import (
     fit_platt,
     precision_thresholds,
 )
+from flows.kazakh.morphology import TRUE_VOWELS
 from flows.rules import Rules
 from flows.synthetic import case_suffixes
 
@@ -97,6 +98,12 @@ class Channel:
                 continue
             if c.kind == "dropped":
                 places += [(i, c) for i in range(1, len(word) - 1) if word[i] == c.intended]
+            elif c.kind == "doubled":  # the second of two like consonants goes
+                places += [
+                    (i, c)
+                    for i in range(1, len(word))
+                    if word[i] == word[i - 1] and word[i] not in TRUE_VOWELS
+                ]
             else:
                 start = word.find(c.intended)
                 while start >= 0:
@@ -118,7 +125,7 @@ class Channel:
         ]
         read = "".join(letters)
         if self.rng.random() < EXTRA_RATE:
-            read = self.one_confusion(read, ("symbol", "swap", "dropped", "sequence"))
+            read = self.one_confusion(read, ("symbol", "swap", "dropped", "doubled", "sequence"))
         return read
 
     def kazakh_model(self, word: str) -> str:

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from flows.kazakh.confusions import Candidate, CandidateIndex, Confusion
+from flows.kazakh.confusions import AGAIN, VOWEL_LETTERS, Candidate, CandidateIndex, Confusion
 from flows.kazakh.lexicon import Lexicon
 
 ROUNDS = 4
@@ -100,9 +100,13 @@ def known_letters(lexicon: Lexicon, counts: Mapping[str, int]) -> Counter[str]:
 
 
 def add_letters(letters: Counter[str], word: str, weight: float) -> None:
+    """Each letter and pair of letters of a word, and each doubled consonant (the chances
+    of a doubled letter read once, under the table's AGAIN)."""
     for i, ch in enumerate(word):
         letters[ch] += weight
         letters[word[i : i + 2]] += weight
+        if i and ch == word[i - 1] and ch not in VOWEL_LETTERS:
+            letters[AGAIN] += weight
 
 
 def expected_uses(

@@ -23,7 +23,12 @@ from flows.kazakh.lexicon import Lexicon
 from flows.kazakh.morphology import MAX_SUFFIXES, TRUE_VOWELS, Suffix
 from flows.rules import read_table
 
-KINDS = ("lost", "kazakh", "symbol", "sequence", "swap", "dropped")
+KINDS = ("lost", "kazakh", "symbol", "sequence", "swap", "dropped", "doubled")
+AGAIN = "+"  # the intended column of a doubled letter read once: the letter before, again
+VOWEL_LETTERS = TRUE_VOWELS | set("иуй")
+# the consonants written double: where a suffix starts with the stem's last one (болған-нан,
+# әрекет-тер, мемлекет-тік, қазақ-қа, ел-ге not) and in Russian loans (прогресс, аппарат)
+DOUBLING = frozenset("нтлсрмкқп")
 LETTER_KINDS = ("lost", "kazakh")  # one letter for one letter: searched through the index
 MAX_CANDIDATES = 200
 
@@ -56,6 +61,10 @@ def read_confusions(path: Path) -> tuple[Confusion, ...]:
             return f"a {kind} confusion is one letter for one letter"
         if kind == "dropped" and observed != "_":
             return "a dropped letter is written _ in the observed column"
+        if kind == "doubled" and (observed, intended) != ("_", AGAIN):
+            return f"a doubled letter read once is written _ and {AGAIN}"
+        if kind != "doubled" and intended == AGAIN:
+            return f"{AGAIN} in the intended column is for a doubled letter only"
         return None
 
     return tuple(
@@ -113,7 +122,8 @@ class CandidateIndex:
 
     def candidates(self, word: str) -> list[Candidate]:
         """Valid words `word` (lower case) may be, cheapest first: first through signs and
-        sequences and lost letters; only if none, also one swap or one dropped vowel, in a
+        sequences and lost letters; only if none, also one swap, one dropped vowel or one doubled
+        consonant read once, in a
         form no longer than the longest of the kk list.
 
         A longer form is most often words glued together (a line the OCR ran together), and
@@ -214,11 +224,25 @@ class CandidateIndex:
                     for i in find_all(text, edit.observed):
                         changed = text[:i] + edit.intended + text[i + len(edit.observed) :]
                         yield changed, cost + edit.cost, edits + (edit,)
+                elif edit.kind == "doubled":
+                    for i in doubling_places(text):
+                        changed = text[:i] + text[i - 1] + text[i:]
+                        yield changed, cost + edit.cost, edits + (edit,)
                 elif edit.kind == "dropped":
                     for i in range(1, len(text)):
                         if text[i - 1] not in TRUE_VOWELS and text[i] not in TRUE_VOWELS:
                             changed = text[:i] + edit.intended + text[i:]
                             yield changed, cost + edit.cost, edits + (edit,)
+
+
+def doubling_places(text: str) -> Iterator[int]:
+    """Where a consonant read once may have been written twice (болғанан for болғаннан,
+    прогрес for прогресс): after a consonant that follows a vowel and is not doubled
+    already. Three consonants together are no word's (аспектілер is no аспекттілер)."""
+    for i in range(2, len(text) + 1):
+        before = text[i - 1]
+        if before in DOUBLING and text[i - 2] in VOWEL_LETTERS and text[i : i + 1] != before:
+            yield i
 
 
 def find_all(text: str, part: str) -> Iterator[int]:

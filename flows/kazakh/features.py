@@ -27,7 +27,7 @@ ROUNDED_LATER = regex.compile(r"^(?!.*[вфцчщъьэёюя])[^аәеиоөұ�
 HIATUS = regex.compile(r"[аәеоөұүыіэ][аәеоөұүыіэи]")
 RUSSIAN_ONLY = regex.compile(r"[вфцчщъьэёюя]")
 KAZAKH_ONLY = regex.compile(r"[әғқңөұүһі]")
-KINDS = ("lost", "kazakh", "symbol", "sequence", "swap", "dropped")
+KINDS = ("lost", "kazakh", "symbol", "sequence", "swap", "dropped", "doubled")
 MARGIN_CAP = 6.0  # a lone candidate is as far ahead as one this much cheaper than the next
 SCORE_CAP = 10.0
 

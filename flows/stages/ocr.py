@@ -571,7 +571,7 @@ def category(tag: str) -> str:
 def kind_of_edits(edits: tuple[Confusion, ...]) -> str:
     """The rule an edit is counted under: the least ordinary kind of confusion it needed."""
     kinds = {edit.kind for edit in edits}
-    for kind in ("dropped", "swap", "sequence", "kazakh", "symbol"):
+    for kind in ("doubled", "dropped", "swap", "sequence", "kazakh", "symbol"):
         if kind in kinds:
             return kind
     return "lost"
