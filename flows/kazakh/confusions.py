@@ -192,6 +192,22 @@ class CandidateIndex:
                         out,
                     )
 
+    def doubling_places(self, text: str) -> Iterator[int]:
+        """Where a consonant read once may have been written twice: where a suffix starts
+        with the stem's last consonant (болған-нан, әрекет-тері, мемлекет-тік: the suffix as
+        OCR may have read it), or at the word's end (прогресс); after a vowel, so that no
+        three consonants stand together (аспектілерді, сепаратистік)."""
+        for i in range(2, len(text) + 1):
+            before = text[i - 1]
+            if before not in DOUBLING or text[i - 2] not in VOWEL_LETTERS:
+                continue
+            if text[i : i + 1] == before:
+                continue
+            rest = (before + text[i : i + self.lengths[-1]]).translate(self.fold)
+            # a suffix of one consonant (-н, -м) would let every consonant double
+            if i == len(text) or any(rest[:n] in self.suffixes for n in self.lengths if n > 1):
+                yield i
+
     def letter_cost(self, observed: str, word: str) -> tuple[float, tuple[Confusion, ...]]:
         cost, changes = 0.0, []
         for seen, meant in zip(observed, word, strict=True):
@@ -225,7 +241,7 @@ class CandidateIndex:
                         changed = text[:i] + edit.intended + text[i + len(edit.observed) :]
                         yield changed, cost + edit.cost, edits + (edit,)
                 elif edit.kind == "doubled":
-                    for i in doubling_places(text):
+                    for i in self.doubling_places(text):
                         changed = text[:i] + text[i - 1] + text[i:]
                         yield changed, cost + edit.cost, edits + (edit,)
                 elif edit.kind == "dropped":
@@ -233,16 +249,6 @@ class CandidateIndex:
                         if text[i - 1] not in TRUE_VOWELS and text[i] not in TRUE_VOWELS:
                             changed = text[:i] + edit.intended + text[i:]
                             yield changed, cost + edit.cost, edits + (edit,)
-
-
-def doubling_places(text: str) -> Iterator[int]:
-    """Where a consonant read once may have been written twice (болғанан for болғаннан,
-    прогрес for прогресс): after a consonant that follows a vowel and is not doubled
-    already. Three consonants together are no word's (аспектілер is no аспекттілер)."""
-    for i in range(2, len(text) + 1):
-        before = text[i - 1]
-        if before in DOUBLING and text[i - 2] in VOWEL_LETTERS and text[i : i + 1] != before:
-            yield i
 
 
 def find_all(text: str, part: str) -> Iterator[int]:
