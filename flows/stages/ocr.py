@@ -1,17 +1,18 @@
 """OCR stage: Kazakh letters lost to Russian look-alikes, signs read for letters, classic swaps.
 
-A careful editor, not a spell checker: only a word the lexicon does not know (or knows only
-through a reading that inflects an inflected form again, тұрғындарын-ы-н) is corrected, only
-into a valid word reachable through the confusions of `rules/kk/confusions.tsv`
+A careful editor, not a spell checker: only a word the lexicon does not know is corrected,
+only into a valid word reachable through the confusions of `rules/kk/confusions.tsv`
 (flows/kazakh/confusions.py), and only when the evidence is strong. Each candidate is scored by
 its confusion cost, whether the hunspell list has the very form, how often the corpus uses it,
-and how well attested its stem is (forms of the kk list built on it, the corpus' uses of it in
-any form: құра- against қура-). The candidates and the hypothesis that the word is right as it
-stands (a name, a loan, a gap of the lexicon) share the probability by their costs. A
-correction is applied when the word is wrong as written with probability
-`confidence_threshold` and the best candidate has `choice_threshold` of it; otherwise the word
-goes to `review.jsonl` with its alternatives. Every applied correction is logged with its
-candidates, scores and counts.
+how well attested its stem is (forms of the kk list built on it, the corpus' uses of it in any
+form: құра- against қура-), and whether it is known only through a reading that inflects an
+inflected form again (тұрғындарын-ы-н). A valid word known only so stays: judging such words
+was tried and changed right ones (қарнын, ағайынымен), as the heuristic cannot tell. The
+candidates and the hypothesis that the word is right as it stands (a name, a loan, a gap of
+the lexicon) share the probability by their costs. A correction is applied when the word is
+wrong as written with probability `confidence_threshold` and the best candidate has
+`choice_threshold` of it; otherwise the word goes to `review.jsonl` with its alternatives.
+Every applied correction is logged with its candidates, scores and counts.
 
 Only Kazakh paragraphs are corrected (a paragraph that lost its Kazakh letters to OCR is still
 Kazakh: its words analyse as Kazakh words, not Russian ones). Capitals-only words of up to five
