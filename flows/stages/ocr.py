@@ -62,6 +62,9 @@ NOT_LETTER = regex.compile(r"\P{L}+")
 # Any vowel letter, у and ұ ү included (бул, кун): a word without one is an abbreviation.
 VOWEL = regex.compile(r"[аәеиоөұүуыіэюяёАӘЕИОӨҰҮУЫІЭЮЯЁ!1|]")
 NEXT_IS_LOWER = regex.compile(r"\s*[\p{Ll}]")
+# After a trailing sign: white space, punctuation or the end, where it may be a letter read as
+# a sign; before anything else (a symbol, an invisible character) it stays what it is
+NEXT_IS_PLAIN = regex.compile(r"[\s\p{P}]|$")
 # After a trailing sign: where a sentence may end (a line's end, a capital), not a comma
 SENTENCE_MAY_END = regex.compile(r"[ \t]*(?:\n|$|[\p{Lu}\p{Pi}\p{Ps}\p{Pd}])")
 HEAD_BEFORE_HYPHEN = regex.compile(r"[\p{L}\p{N}]+$")  # searched up to the hyphen
@@ -471,8 +474,11 @@ def tokens(paragraph: str) -> list[tuple[int, str, str | None, bool]]:
         if not word.isalpha():  # most tokens are letters only, and have no sign to look at
             sign = TRAILING_SIGN.search(word)
             if sign and not NEXT_IS_LOWER.match(paragraph, match.end()):
-                bare = word[: sign.start()]
-                at_end = SENTENCE_MAY_END.match(paragraph, match.end()) is not None
+                if NEXT_IS_PLAIN.match(paragraph, match.end()):
+                    bare = word[: sign.start()]
+                    at_end = SENTENCE_MAY_END.match(paragraph, match.end()) is not None
+                else:  # before a symbol or an invisible character: no letter, as ever
+                    word = word[: sign.start()]
             if sum(ch.isalpha() or ch in SIGNS for ch in word) < 2:
                 continue  # a letter and a sign may be a word (1р! for ірі); a letter alone not
             if bare is not None and len(bare) < 2:
