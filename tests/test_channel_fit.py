@@ -97,3 +97,14 @@ def test_fit_confusions_prints_each_confusion_and_writes_nothing_unasked(tmp_pat
     run = tazala("fit-confusions", "--rules", str(rules), "--release", str(release), "--write")
     assert run.returncode == 0, run.stderr
     assert (rules / "kk" / "confusions.tsv").read_bytes() != before
+
+
+def test_a_long_fit_says_how_far_it_is(monkeypatch, caplog):
+    import flows.kazakh.channel_fit as channel_fit
+
+    monkeypatch.setattr(channel_fit, "PROGRESS_SECONDS", 0.0)
+    counts = scanned_corpus(lose_o=0.5, lose_u=0.02)
+    with caplog.at_level("INFO", logger="tazala"):
+        fitted_costs(counts)
+    lines = [r.getMessage() for r in caplog.records if "fit-confusions" in r.getMessage()]
+    assert lines[-1] == f"fit-confusions: {len(counts):,} of {len(counts):,} word forms read"

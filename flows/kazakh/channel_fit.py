@@ -25,7 +25,9 @@ but the corpus statistics and the installed lexicon.
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -38,6 +40,9 @@ ROUNDS = 4
 PRIOR_WEIGHT = 50.0  # forms' worth of belief in the table's own cost
 MIN_COST, MAX_COST = 0.1, 6.0  # a cost outside these says more than any corpus can
 MIN_LETTERS = 3  # shorter unknown forms are abbreviations and fragments more than misreadings
+PROGRESS_SECONDS = 10.0  # a progress line this often while the corpus' forms are read
+
+log = logging.getLogger("tazala")
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,12 @@ def explained_forms(
     """Each form of the corpus the lexicon does not know (the corpus may use it often: a
     scanner repeats its misreadings) that has candidates: its count and its candidates."""
     found = []
-    for form, n in sorted(counts.items()):
+    forms = sorted(counts.items())
+    said = time.monotonic()
+    for done, (form, n) in enumerate(forms, 1):
+        if time.monotonic() - said >= PROGRESS_SECONDS:  # a large corpus takes minutes
+            log.info("fit-confusions: %s of %s word forms read", f"{done:,}", f"{len(forms):,}")
+            said = time.monotonic()
         if len(form) < MIN_LETTERS or not form.isalpha() or form.isupper():
             continue
         entry = lexicon.lookup(form)
