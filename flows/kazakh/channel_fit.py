@@ -30,7 +30,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from flows.kazakh.confusions import AGAIN, VOWEL_LETTERS, Candidate, CandidateIndex, Confusion
@@ -160,16 +160,6 @@ def maximise(
         cost = (PRIOR_WEIGHT * c.cost + weight * fitted) / (PRIOR_WEIGHT + weight)
         costs[c] = min(MAX_COST, max(MIN_COST, cost))
     return costs
-
-
-def with_costs(
-    confusions: tuple[Confusion, ...], fitted: list[FittedCost]
-) -> tuple[Confusion, ...]:
-    """The table with the fitted costs."""
-    new = {(f.confusion.observed, f.confusion.intended, f.confusion.kind): f.cost for f in fitted}
-    return tuple(
-        replace(c, cost=new.get((c.observed, c.intended, c.kind), c.cost)) for c in confusions
-    )
 
 
 def write_costs(path: Path, fitted: list[FittedCost]) -> None:
