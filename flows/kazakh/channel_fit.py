@@ -33,8 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.kazakh.confusions import AGAIN, VOWEL_LETTERS, Candidate, CandidateIndex, Confusion
-from flows.kazakh.lexicon import Lexicon
+from flows.kazakh.confusions import AGAIN, Candidate, CandidateIndex, Confusion
+from flows.kazakh.lexicon import VOWEL_LETTERS, Lexicon
 
 ROUNDS = 4
 PRIOR_WEIGHT = 50.0  # forms' worth of belief in the table's own cost

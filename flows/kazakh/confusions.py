@@ -19,13 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.kazakh.lexicon import Lexicon
+from flows.kazakh.lexicon import VOWEL_LETTERS, Lexicon
 from flows.kazakh.morphology import MAX_SUFFIXES, TRUE_VOWELS, Suffix
 from flows.rules import read_table
 
 KINDS = ("lost", "kazakh", "symbol", "sequence", "swap", "dropped", "doubled")
 AGAIN = "+"  # the intended column of a doubled letter read once: the letter before, again
-VOWEL_LETTERS = TRUE_VOWELS | set("иуй")
+# a vowel, or the glide й (айт-ты), before the consonant a suffix doubles
+BEFORE_DOUBLING = VOWEL_LETTERS | {"й"}
 # the consonants written double: where a suffix starts with the stem's last one (болған-нан,
 # әрекет-тер, мемлекет-тік, қазақ-қа, ел-ге not) and in Russian loans (прогресс, аппарат)
 DOUBLING = frozenset("нтлсрмкқп")
@@ -199,7 +200,7 @@ class CandidateIndex:
         three consonants stand together (аспектілерді, сепаратистік)."""
         for i in range(2, len(text) + 1):
             before = text[i - 1]
-            if before not in DOUBLING or text[i - 2] not in VOWEL_LETTERS:
+            if before not in DOUBLING or text[i - 2] not in BEFORE_DOUBLING:
                 continue
             if text[i : i + 1] == before:
                 continue
