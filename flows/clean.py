@@ -13,7 +13,7 @@ from collections import Counter
 from flows.document import Changes, Document
 from flows.rules import Rules
 from flows.stages import STAGES, Context
-from flows.stages.sentences import end_sentence
+from flows.stages.sentences import end_sentence, loses_final_periods
 from flows.statistics import CorpusStatistics
 
 
@@ -46,9 +46,20 @@ def restore_final_periods(document: Document, context: Context) -> None:
     its OCR errors (a `!` read for і makes `!` no sentence end), which are evidence still."""
     changes = Changes()
     lines = document.text.split("\n")
-    ended = [end_sentence(line, context.rules, changes) if line else line for line in lines]
+    lost = loses_final_periods(lines, context.rules)
+    ended = [
+        end_sentence(line, context.rules, changes, lost or not stands_alone(lines, i))
+        if line
+        else line
+        for i, line in enumerate(lines)
+    ]
     if ended != lines:
         document.record("sentences", "\n".join(ended), changes)
+
+
+def stands_alone(lines: list[str], i: int) -> bool:
+    """Is line i a paragraph of its own (blank lines or the text's edges around it)?"""
+    return (i == 0 or not lines[i - 1]) and (i == len(lines) - 1 or not lines[i + 1])
 
 
 def settle(

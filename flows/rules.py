@@ -104,6 +104,7 @@ class Rules:
     stems: dict[str, str] = field(default_factory=dict)  # kk/stems.tsv: stem -> kind
     confusions: tuple[Any, ...] = ()  # flows.kazakh.confusions.Confusion: kk/confusions.tsv
     standalone: frozenset[str] = frozenset()  # kk/standalone.txt: words no compound begins with
+    units: frozenset[str] = frozenset()  # kk/units.txt: units of measure written after a number
     variants: VariantOverrides = VariantOverrides()  # kk/variants.tsv: pinned, forbidden merges
     decision_model: Any = None  # flows.kazakh.model.DecisionModel: kk/decision_model.toml
 
@@ -196,6 +197,7 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         standalone=frozenset(
             row[0] for row in read_table(root / "kk" / "standalone.txt", 1, _word)
         ),
+        units=frozenset(row[0] for row in read_table(root / "kk" / "units.txt", 1, _word)),
         variants=read_variants(root / "kk" / "variants.tsv"),
         decision_model=read_decision_model(root / "kk" / "decision_model.toml"),
     )

@@ -356,6 +356,8 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
                 continue
             if word in quiet or ending_of_valid_compound(paragraph, start, word, corrector):
                 continue
+            if is_unit_after_number(paragraph, start, word, context.rules.units):
+                continue
             edit = judged(word, offset + start)
             sure = edit is not None and edit.evidence["wrong"] >= threshold
             sure = sure and edit.confidence >= choice
@@ -371,6 +373,15 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
         return splice(paragraph, replacements)
 
     return by_paragraph(text, fix_paragraph), changes
+
+
+AFTER_NUMBER = regex.compile(r"\d[ \u00a0\u202f]?$")
+
+
+def is_unit_after_number(text: str, start: int, word: str, units: frozenset[str]) -> bool:
+    """Is the word at `start` a unit of measure right after a number (`200 га`, `5км`)? Then
+    it is no Kazakh word that lost a letter (rules/kk/units.txt)."""
+    return word.lower() in units and AFTER_NUMBER.search(text, max(0, start - 2), start) is not None
 
 
 def edit_threshold(rules: Rules) -> float:

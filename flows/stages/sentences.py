@@ -16,6 +16,8 @@ in a text where OCR uses `!` for the letter і (`жер! 10`, `каз1ри!`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import regex
 
 from flows.document import Changes, Edit
@@ -28,13 +30,15 @@ OPENERS = '"«“„(['
 # letter (after any opening quotes) or a list marker. Tried only where a run of marks begins,
 # and taken whole (possessive): from inside the run every start would read to its end again,
 # and a run of dots before a space (a table of contents' dot leaders) would cost its square.
-SPACED_END = regex.compile(r"(?<![.!?…])[.!?…]++[\"»”)\]]*+( +)(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) )")
+SPACED_END = regex.compile(
+    r"(?<![.!?…])[.!?…]++[\"»”)\]]*+( +)(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) |(\d)|(\p{Ll}))"
+)
 # A sentence end with no space: a lower-case Cyrillic word, a period, then a capitalised
 # Cyrillic word ("жоқ.Қоғамды") or a list marker ("ұсынды.3)"). Latin text is left alone: there a
 # glued period is more often a domain or a file name. What follows is checked first: the look
 # back over the run of marks is then made once per run (at its end), not at every position.
 GLUED_END = regex.compile(
-    r"(?=[\p{Lu}&&\p{Cyrillic}][\p{Ll}&&\p{Cyrillic}]|\d{1,2}\))"
+    r"(?=[\p{Lu}&&\p{Cyrillic}][\p{Ll}&&\p{Cyrillic}]|\d{1,2}\)|(\d)|[IVXLC]+[ ‐-]\p{Cyrillic})"
     r"(?<=[\p{Ll}&&\p{Cyrillic}]{2}[.!?…]+)",
     regex.V1,
 )
@@ -62,9 +66,7 @@ def split_sentences(text: str, context: Context) -> tuple[str, Changes]:
     paragraphs = []
     for paragraph in join_broken_lines(text, rules, changes):
         lines = [
-            sentence
-            for line in paragraph
-            for sentence in split_line(line, rules.abbreviations, marks, changes)
+            sentence for line in paragraph for sentence in split_line(line, rules, marks, changes)
         ]
         paragraphs.append("\n".join(lines))
     return "\n\n".join(paragraphs), changes
@@ -77,6 +79,7 @@ INITIAL_AT_END = regex.compile(r"(?<![\p{L}\d])\p{Lu}\.?$")
 NUMBER_ABBREVIATION = regex.compile(r"\d(ж|жж)$")  # 1977ж, 1971—1989жж: years
 HYPHEN_AT_END = regex.compile(r"[\p{L}\d][-‐]$")
 LOWER_START = regex.compile(r"^[\"«“„(]*\p{Ll}")
+UPPER_START = regex.compile(r"^[\"«“„(]*\p{Lu}")
 # A document is hard-wrapped when most of its lines that end without punctuation are
 # continued by a line in lower case (a PDF's lines); otherwise its lines are sentences or
 # headings whose final period may be lost.
@@ -94,16 +97,20 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
         if block.strip()
     ]
     wrap_width = hard_wrap_width([line for block in blocks for line in block])
+    loses = loses_final_periods((line for block in blocks for line in block), rules)
     paragraphs: list[list[str]] = []
     current: list[str] = []
     pending = ""
+    joined = False  # pending was joined from lines cut inside a sentence
+    alone = False  # pending is a paragraph of its own, as a headline stands
     for b, block in enumerate(blocks):
         for i, line in enumerate(block):
             if not pending:
-                pending = line
+                pending, alone = line, len(block) == 1
                 continue
             across_blank = i == 0
             how = join_decision(pending, line, wrap_width, across_blank, rules)
+            joined = joined or how != "end"
             if how == "join" and HYPHEN_AT_END.search(pending[-TAIL:]):
                 pending = join_hyphenated(pending, line, changes)
             elif how == "join":
@@ -115,13 +122,15 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
                 pending += f". {line}"
                 changes.count("join-lines-restore-period")
             else:
-                current.append(end_sentence(pending, rules, changes))
+                # a predicate before a line in lower case ended a sentence that lost its period
+                lost = loses or joined or not alone or bool(LOWER_START.search(line))
+                current.append(end_sentence(pending, rules, changes, lost))
                 if across_blank:
                     paragraphs.append(current)
                     current = []
-                pending = line
+                pending, joined, alone = line, False, len(block) == 1
         if b == len(blocks) - 1 and pending:
-            current.append(end_sentence(pending, rules, changes))
+            current.append(end_sentence(pending, rules, changes, loses or joined or not alone))
     if current:
         paragraphs.append(current)
     return paragraphs
@@ -181,11 +190,12 @@ def join_decision(
     last = last_word(line)
     abbreviations = rules.abbreviations
     if TERMINAL.search(line[-TAIL:]):
-        word = last.lower()
-        keeps_going = word in abbreviations.all and word not in abbreviations.ends_sentence
+        word = abbreviation_at_end(line, abbreviations)
+        keeps_going = word and (lower_next or word not in abbreviations.ends_sentence)
+        cut_inside = (last + following.split(" ", 1)[0]).lower() in abbreviations.all
         return (
             "join"
-            if keeps_going or (INITIAL_AT_END.search(line[-TAIL:]) and not lower_next)
+            if keeps_going or cut_inside or (INITIAL_AT_END.search(line[-TAIL:]) and not lower_next)
             else "end"
         )
     # A line-end hyphen continues the word on the next line, unless that line starts with a
@@ -194,14 +204,28 @@ def join_decision(
         return "join"
     if INITIAL_AT_END.search(line[-TAIL:]):
         return "join-period"  # "Қ" / "Нұрпейсов": an initial whose period went with the cut
-    if lower_next and (last.lower() + "." in abbreviations.all or NUMBER_ABBREVIATION.search(last)):
-        return "join-period"  # "т.б" / "сазгерлер", "1977ж" / "ортасында"
+    if lower_next and last.lower() + "." in abbreviations.all:
+        return "join-period"  # "т.б" / "сазгерлер"
+    if NUMBER_ABBREVIATION.search(last) and not UPPER_START.search(following):
+        # "1977ж" / "ортасында", "1927ж" / "36% болды": a Kazakh sentence ends in its verb,
+        # not in a year
+        return "join-period"
     if wrap_width:
         # a wrapped line runs on; a markedly shorter one ends a heading or a paragraph
         return "join" if lower_next or len(line) >= WRAP_SHARE * wrap_width else "end"
     if lower_next and not is_predicate(last.strip('"»”)]'), rules):
         return "join"
     return "end"
+
+
+def abbreviation_at_end(line: str, abbreviations: Abbreviations) -> str:
+    """The abbreviation a line ends with, lower-cased ("" when none): its last word (`жж.`),
+    or its last two written apart (`т. б.`)."""
+    words = line[-TAIL * 2 :].rsplit(" ", 2)
+    for word in (words[-1], "".join(words[-2:])):
+        if word.lower() in abbreviations.all:
+            return word.lower()
+    return ""
 
 
 def is_predicate(word: str, rules: Rules) -> bool:
@@ -215,20 +239,54 @@ def is_predicate(word: str, rules: Rules) -> bool:
     return not possessive
 
 
-def end_sentence(line: str, rules: Rules, changes: Changes) -> str:
-    """A line that ends a sentence, with its final period restored when it lost it: when its
-    last word is a predicate. A heading (no predicate) stays without one."""
-    if TERMINAL.search(line[-TAIL:]) or line.endswith((":", ";", ",")):
+def end_sentence(line: str, rules: Rules, changes: Changes, lost: bool) -> str:
+    """A line that ends a sentence, with its final period restored when the evidence says it
+    lost it and its last word is a predicate. `lost`: the document loses its periods, or the
+    line was joined from a broken sentence, stands among other lines of its paragraph, or a
+    line in lower case followed it. A line that reads as a title keeps its shape: a heading
+    has no predicate, and a headline with one stands alone in a document that keeps its
+    sentences' periods."""
+    if not lost or TERMINAL.search(line[-TAIL:]) or line.endswith((":", ";", ",")):
         return line
     last = last_word(line).strip('"»”)]')
-    if last.isalpha() and is_predicate(last, rules) and not line.isupper():
+    if last.isalpha() and is_predicate(last, rules) and not reads_as_title(line):
         changes.count("restore-final-period")
         return line + "."
     return line
 
 
-def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Changes) -> list[str]:
+TITLE_WORD = regex.compile(r"[\p{L}\d][\p{L}\d‐-]*")
+
+
+def reads_as_title(line: str) -> bool:
+    """Capitals as titles write them: every word in upper case (`ЖАҢА ЗАҢ`), or every word
+    of two letters or more with a capital (`Жаңа Заң Қабылданды`)."""
+    if line.isupper():
+        return True
+    words = [w for w in TITLE_WORD.findall(line) if len(w) > 1 and w[0].isalpha()]
+    return len(words) > 1 and all(w[0].isupper() for w in words)
+
+
+def loses_final_periods(lines: Iterable[str], rules: Rules) -> bool:
+    """Does the document lose its sentences' final periods? Of its lines that end in a
+    predicate, more lack a final mark than have one (an OCR text that dropped them, a text
+    typed without them). A document that keeps them writes its headlines without one: there
+    a missing period is a headline's, not a loss."""
+    kept = lost = 0
+    for line in lines:
+        last = last_word(line[-TAIL * 4 :]).rstrip('.!?…"»”)]').strip('"«“„(')
+        if not last.isalpha() or not is_predicate(last, rules):
+            continue
+        if TERMINAL.search(line[-TAIL:]):
+            kept += 1
+        else:
+            lost += 1
+    return lost > kept
+
+
+def split_line(line: str, rules: Rules, marks: str, changes: Changes) -> list[str]:
     """Cut one line into sentences; `marks` are the terminal marks trusted in this text."""
+    abbreviations = rules.abbreviations
     cuts: list[tuple[int, int]] = []  # (end of sentence, start of next)
     for match in SPACED_END.finditer(line):
         mark = match.start(1) - 1
@@ -237,13 +295,18 @@ def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Cha
         if (
             line[mark] in marks
             and ends_sentence(line, mark, abbreviations)
+            and starts_sentence(line, mark, match, rules)
             and not LONE_INITIALS.fullmatch(line, match.end(1))  # no copy of the rest
         ):
             cuts.append((match.start(1), match.end(1)))
             changes.count("spaced-end")
     for match in GLUED_END.finditer(line):
         mark = match.start() - 1
-        if line[mark] in marks and ends_sentence(line, mark, abbreviations):
+        if (
+            line[mark] in marks
+            and ends_sentence(line, mark, abbreviations)
+            and (match.start(1) < 0 or predicate_before(line, mark, rules))
+        ):
             cuts.append((match.start(), match.start()))
             changes.count("glued-end")
     # A heading run into its text ("… ЕРЕКШЕЛІКТЕРІ1962—1969 жылдардағы …"), at the line's
@@ -265,6 +328,37 @@ def split_line(line: str, abbreviations: Abbreviations, marks: str, changes: Cha
         start = next_start
     sentences.append(line[start:])
     return sentences
+
+
+def starts_sentence(line: str, mark: int, match: regex.Match[str], rules: Rules) -> bool:
+    """Does a sentence start after the mark, by what follows it? A capital or a list marker
+    does. A number does after a predicate (`болды. 1986 жылы`): a Kazakh sentence ends in its
+    verb, and after any other word the period is more often an OCR speck (`саны. 2 231`). A
+    word in lower case does after a question that another question follows (`Не істейміз?
+    қайда барамыз?`), not after a quotation the sentence goes on from (`«Келесің бе?» деп
+    сұрады`). Not after `!`: OCR reads і as `!` (`Елд! ку бузады, сутт! су`)."""
+    if match.start(2) >= 0:
+        return line[mark] in "?!…" or predicate_before(line, mark, rules)
+    if match.start(3) >= 0:
+        return line[mark] == "?" and clause_end(line, match.end(1)) == "?"
+    return True
+
+
+def predicate_before(line: str, mark: int, rules: Rules) -> bool:
+    """Is the word before the mark a predicate (`болды`, `келетін`)?"""
+    word = LAST_LETTERS.search(line, max(0, mark - TOKEN_LOOK_BACK), mark)
+    return word is not None and is_predicate(word.group(), rules)
+
+
+LAST_LETTERS = regex.compile(r"(?<!\S)\p{L}+(?=[\"»”)\]]*$)")
+CLAUSE_LOOK_AHEAD = 400  # characters: a longer clause is no short question of a run
+CLAUSE_END = regex.compile(rf"[^.!?…]{{0,{CLAUSE_LOOK_AHEAD}}}([.!?…])")
+
+
+def clause_end(line: str, start: int) -> str:
+    """The terminal mark that ends the clause starting at `start` ("" when none is near)."""
+    found = CLAUSE_END.match(line, start)
+    return found.group(1) if found else ""
 
 
 PAIRS = {"(": ")", "«": "»", "„": "“", "“": "”", "[": "]"}

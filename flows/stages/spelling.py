@@ -13,7 +13,14 @@ from flows.document import Changes, Edit
 from flows.kazakh.variants import Variant, VariantFinder, confusable_letters
 from flows.rules import CYRILLIC_WORD
 from flows.stages.base import Context, Stage, per_corpus
-from flows.stages.ocr import by_paragraph, corrector_for, record, same_case, splice
+from flows.stages.ocr import (
+    by_paragraph,
+    corrector_for,
+    is_unit_after_number,
+    record,
+    same_case,
+    splice,
+)
 
 _FINDERS: dict[tuple[str, str, int], tuple[object, VariantFinder]] = {}
 
@@ -37,6 +44,7 @@ def fix_spelling(text: str, context: Context) -> tuple[str, Changes]:
     finder = finder_for(context)
     is_kazakh = corrector_for(context).is_kazakh
     threshold = context.rules.threshold("spelling")
+    units = context.rules.units
 
     def fix_paragraph(paragraph: str, offset: int) -> str:
         if not is_kazakh(paragraph):
@@ -44,8 +52,8 @@ def fix_spelling(text: str, context: Context) -> tuple[str, Changes]:
         replacements: list[tuple[int, int, str]] = []
         for match in CYRILLIC_WORD.finditer(paragraph):
             word = match.group()
-            if word.isupper():
-                continue  # abbreviations: КСРО, РКФСР
+            if word.isupper() or is_unit_after_number(paragraph, match.start(), word, units):
+                continue  # abbreviations (КСРО, РКФСР) and units (200 га)
             if variant := finder.variant(word.lower()):
                 edit = merge_edit(word, variant, offset + match.start())
                 sure = variant.confidence >= threshold
