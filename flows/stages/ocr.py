@@ -145,6 +145,7 @@ class Corrector:
         # or "model" (the fitted, calibrated model); both are kept in each edit's evidence
         self.decision = str(rules.parameter("ocr", "decision", "channel"))
         self.standalone = rules.standalone  # words no hyphenated compound begins with
+        self.hyphenated = rules.hyphenated  # but these: `-ақ` particles, `де-факто`
         self.predicates = rules.predicates  # words that end a sentence
         self.forbidden = rules.variants.forbidden
         self.index = index
@@ -430,7 +431,9 @@ def remove_specks(paragraph: str, corrector: Corrector, changes: Changes) -> str
     (`хоккей.командалары`, `екі .бөліктен`); an abbreviation keeps its period (`млн. адам`),
     and so does a predicate (`келді. бүгін`: a sentence whose next one lost its capital).
     And spaces read as hyphens after a word no compound begins with (`мен-Орта`, `да-маған`:
-    rules/kk/standalone.txt)."""
+    rules/kk/standalone.txt), unless the hyphen joins two capitalised parts (a name: `Де-Голль`,
+    `Бен-Гурион`), the Arabic article to a name (`ал-Фараби`), or is listed in
+    rules/kk/hyphenated.txt (the particles `-ақ` `-ау` `-ай`: `үшін-ақ`; `де-факто`)."""
 
     def ends_word(match: regex.Match) -> str:
         word = match.group(1)
@@ -450,7 +453,8 @@ def remove_specks(paragraph: str, corrector: Corrector, changes: Changes) -> str
         if (
             lower not in standalone
             or lower == after.lower()
-            or (lower == "ал" and after[0].isupper())
+            or (after[0].isupper() and (word[0].isupper() or lower == "ал"))  # a name
+            or kept_hyphenated(lower, after.lower(), corrector.hyphenated)
         ):
             return match.group()
         changes.count("ocr:hyphen-for-space")
@@ -461,6 +465,11 @@ def remove_specks(paragraph: str, corrector: Corrector, changes: Changes) -> str
     changes.count("ocr:speck", n)
     paragraph = SPECK_AFTER_WORD.sub(ends_word, paragraph)
     return HYPHENATED.sub(space_for_hyphen, paragraph)
+
+
+def kept_hyphenated(head: str, tail: str, hyphenated: frozenset[str]) -> bool:
+    """A particle written after a hyphen (`үшін-ақ`) or a listed compound (`де-факто`)."""
+    return f"-{tail}" in hyphenated or f"{head}-{tail}" in hyphenated
 
 
 def tokens(paragraph: str) -> list[tuple[int, str, str | None, bool]]:
