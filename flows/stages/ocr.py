@@ -357,6 +357,8 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
                 continue
             if word in quiet or ending_of_valid_compound(paragraph, start, word, corrector):
                 continue
+            if part_of_hyphenated_name(paragraph, start, start + len(word)):
+                continue
             edit = judged(word, offset + start)
             sure = edit is not None and edit.evidence["wrong"] >= threshold
             sure = sure and edit.confidence >= choice
@@ -396,6 +398,22 @@ def ending_of_valid_compound(paragraph: str, start: int, word: str, corrector: C
         return False  # no head, or one longer than any word
     whole = corrector.lexicon.lookup(f"{head.group()}-{word}")
     return whole.valid or whole.source == "abbreviation"  # attested: ОК in the corpus
+
+
+# A capitalised word and a hyphen, or a hyphen and a capitalised word: seen from the word
+# (searched at its end, looked behind from its start), the other part of a hyphenated name.
+NAME_PART_AFTER = regex.compile(r"-\p{Lu}")
+NAME_PART_BEFORE = regex.compile(r"(?<=(?<!\p{L})\p{Lu}\p{L}*-)", regex.V1)
+
+
+def part_of_hyphenated_name(paragraph: str, start: int, end: int) -> bool:
+    """A capitalised word joined by a hyphen to another (`Ла-Маншта`, `Сен-Жермен`): a name,
+    whose parts are no Kazakh words to correct (`Ла` is no misread `Лә`)."""
+    if not paragraph[start].isupper():
+        return False
+    if NAME_PART_AFTER.match(paragraph, end):
+        return True
+    return bool(start > 1 and NAME_PART_BEFORE.match(paragraph, start))
 
 
 def by_paragraph(text: str, fix_paragraph: Callable[[str, int], str]) -> str:
