@@ -10,9 +10,10 @@ Every changed character counts, by kind:
                 of a real error, counted apart
 
 A run of white space is one separator: `a  b` -> `a b` is no change. The output's tokens are
-aligned to the input's by white-space-separated tokens, and only where they differ are the
-characters compared, so a change is found in time linear in the text (plus the differing
-stretches) and mapped back to the input line it falls on.
+aligned to the input's by white-space-separated tokens, only where they differ are the
+characters compared, and each change is mapped back to the input line it falls on. A file is
+checked a block of lines at a time (`check_lines`), which keeps the alignment's cost (square
+in a block's tokens, over 64) linear in the file; one enormous line is one enormous block.
 
 A line is *changed* when a character other than white space changed on it (look-alikes
 included, and said apart): the figure `make eval` holds against the acceptance bound. Spacing
