@@ -60,8 +60,8 @@ def quote_roles(line: str, style: dict[str, str]) -> dict[int, str]:
     """The certain role of each quote mark of a line, by its offset (no entry: not certain).
 
     A role read from the pair or the style is evidence for the next mark too (`" a “.` in a
-    „…“ document: the style closes `“`, so `"` opens), in both directions, so that the spaces
-    removed for one mark never make another certain on a second cleaning."""
+    „…“ document: the style closes `“`, so `"` opens), in both directions; what the spaces
+    removed for one mark still show of another, `settled_line` reads in its next round."""
     marks = [m.start() for m in QUOTE.finditer(line)]
     roles: dict[int, str] = {}
     open_marks = []  # indices into marks whose role is still open to inference
