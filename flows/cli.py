@@ -343,13 +343,8 @@ def command_review(args: argparse.Namespace) -> int:
 
 def command_evaluate(args: argparse.Namespace) -> int:
     from flows.clean import clean_text
-    from flows.evaluate import (
-        changed_letter_lines,
-        changed_words,
-        evaluate_gold,
-        format_summary,
-        only_lookalikes_changed,
-    )
+    from flows.evaluate import evaluate_gold, format_summary
+    from flows.unchanged import check_lines
 
     rules = load_rules(args.rules)
     statistics = corpus_statistics(args)
@@ -363,21 +358,10 @@ def command_evaluate(args: argparse.Namespace) -> int:
         print(f"{Path(gold).stem:<14} {shown}")
     for path in args.unchanged:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
-        changed = changed_letter_lines(lines, clean)
-        repaired = [
-            line for line in changed if only_lookalikes_changed(line, clean(line), rules.homoglyphs)
-        ]
-        harmed = [line for line in changed if line not in repaired]
-        words, total = changed_words(lines, clean, rules.homoglyphs)
-        print(
-            f"unchanged {Path(path).name}: {len(lines):,} lines, {len(harmed)} with a letter "
-            f"changed, {len(repaired)} with Latin look-alikes made Cyrillic; {words} of "
-            f"{total:,} words changed ({100 * words / max(total, 1):.3f} %)"
-        )
-        for line in harmed[: args.show_changed]:
-            print(f"  - changed: {line}")
-        for line in repaired[: args.show_changed]:
-            print(f"  - look-alikes: {line} -> {clean(line)}")
+        check = check_lines(lines, clean, rules.homoglyphs, args.show_changed)
+        name = Path(path).name
+        shown = f"unchanged {name} {json.dumps(check.summary())}"
+        print(shown if args.json else check.render(name))
     return 0
 
 
@@ -595,7 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=5,
         metavar="N",
-        help="lines to show per --unchanged file that changed (default: 5)",
+        help="examples to show per kind of change in an --unchanged file (default: 5)",
     )
     evaluate.add_argument("--json", action="store_true")
     add_corpus_options(evaluate)

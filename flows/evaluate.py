@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,41 +157,6 @@ def evaluate_gold(path: Path, clean: Callable[[str], str]) -> dict[str, object]:
 
 
 LETTERS_AND_DIGITS = re.compile(r"\w")
-
-
-def changed_letter_lines(lines: Iterable[str], clean: Callable[[str], str]) -> list[str]:
-    """The lines whose letters and digits do not come out of `clean` exactly as they went in
-    (spacing, line breaks and punctuation aside): clean text must pass with no letter changed."""
-    return [
-        line
-        for line in lines
-        if line.strip()
-        and LETTERS_AND_DIGITS.findall(clean(line)) != LETTERS_AND_DIGITS.findall(line)
-    ]
-
-
-def changed_words(
-    lines: Iterable[str], clean: Callable[[str], str], lookalikes: dict[str, str]
-) -> tuple[int, int]:
-    """How many of the words of clean text `clean` changes (split, joined, a letter
-    changed; Latin look-alikes made Cyrillic do not count), and how many words there are."""
-    fold = str.maketrans(lookalikes)
-    changed = total = 0
-    for line in lines:
-        before = WORD.findall(line.translate(fold))
-        after = WORD.findall(clean(line).translate(fold))
-        total += len(before)
-        changed += words_kept(after, before).count(False)
-    return changed, total
-
-
-def only_lookalikes_changed(before: str, after: str, lookalikes: dict[str, str]) -> bool:
-    """True when the letters differ only by Latin look-alikes made Cyrillic (`Kөп` -> `Көп`):
-    a repair of a real error, not harm."""
-    fold = str.maketrans(lookalikes)
-    return LETTERS_AND_DIGITS.findall(before.translate(fold)) == LETTERS_AND_DIGITS.findall(
-        after.translate(fold)
-    )
 
 
 def format_summary(summary: dict[str, object]) -> str:

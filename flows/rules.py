@@ -105,6 +105,7 @@ class Rules:
     confusions: tuple[Any, ...] = ()  # flows.kazakh.confusions.Confusion: kk/confusions.tsv
     standalone: frozenset[str] = frozenset()  # kk/standalone.txt: words no compound begins with
     units: frozenset[str] = frozenset()  # kk/units.txt: units of measure written after a number
+    hyphenated: frozenset[str] = frozenset()  # kk/hyphenated.txt: `-ақ` particles, `де-факто`
     variants: VariantOverrides = VariantOverrides()  # kk/variants.tsv: pinned, forbidden merges
     decision_model: Any = None  # flows.kazakh.model.DecisionModel: kk/decision_model.toml
 
@@ -198,6 +199,9 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
             row[0] for row in read_table(root / "kk" / "standalone.txt", 1, _word)
         ),
         units=frozenset(row[0] for row in read_table(root / "kk" / "units.txt", 1, _word)),
+        hyphenated=frozenset(
+            row[0] for row in read_table(root / "kk" / "hyphenated.txt", 1, _hyphenated)
+        ),
         variants=read_variants(root / "kk" / "variants.tsv"),
         decision_model=read_decision_model(root / "kk" / "decision_model.toml"),
     )
@@ -487,6 +491,14 @@ def _suffix(row: list[str]) -> str | None:
 
 def _word(row: list[str]) -> str | None:
     return _lower_cyrillic(row[0], "word")
+
+
+def _hyphenated(row: list[str]) -> str | None:
+    """`-ақ` (a particle after a hyphen) or `де-факто` (a whole compound)."""
+    head, hyphen, tail = row[0].partition("-")
+    if not hyphen or not tail or (head and _lower_cyrillic(head, "word")):
+        return f"{row[0]!r} must be a particle after a hyphen (-ақ) or a compound (де-факто)"
+    return _lower_cyrillic(tail.replace("-", ""), "particle or compound")
 
 
 def _lower_cyrillic(text: str, what: str) -> str | None:

@@ -107,8 +107,10 @@ def test_evaluate_prints_a_scoreboard_line(tmp_path):
     lines = run.stdout.decode().splitlines()
     assert lines[0].startswith("mini") and "CER=0.0" in lines[0] and "sent_F=" in lines[0]
     assert lines[1] == (
-        "unchanged clean.txt: 2 lines, 0 with a letter changed, "
-        "0 with Latin look-alikes made Cyrillic; 0 of 6 words changed (0.000 %)"
+        "unchanged clean.txt: 2 lines, 0 changed in a character other than white space "
+        "(0.00 %; 0 only by Latin look-alikes made Cyrillic), 0 in white space only; characters "
+        "changed: letters 0, punctuation 0, spacing 0, line breaks 0, look-alikes 0; 0 of 6 "
+        "words changed (0.000 %)"
     )
 
 

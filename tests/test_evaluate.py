@@ -10,8 +10,6 @@ import pytest
 from conftest import PROJECT
 
 from flows.evaluate import (
-    changed_letter_lines,
-    changed_words,
     evaluate_gold,
     score_passage,
     summarize,
@@ -47,19 +45,6 @@ def test_a_broken_word_counts():
     score = score_passage("жеке адам", "жеке адам", "кеке адам")
     assert (score.broken, score.fixed) == (1, 0)
     assert summarize([score])["word_break"] == 50.0
-
-
-def test_changed_letter_lines_ignores_layout_not_letters():
-    lines = ["Бір сөйлем. Екі сөйлем.", "кеке адам"]
-    assert changed_letter_lines(lines, lambda t: t.replace(". ", ".\n")) == []
-    assert changed_letter_lines(lines, lambda t: t.replace("кеке", "жеке")) == ["кеке адам"]
-
-
-def test_changed_words_counts_joins_and_splits_not_layout_or_lookalikes():
-    lines = ["Бір сөйлем. Екі сөйлем.", "Kөп кеке адам"]
-    assert changed_words(lines, lambda t: t.replace(". ", ".\n"), {}) == (0, 7)
-    assert changed_words(lines, lambda t: t.replace("кеке адам", "кекеадам"), {}) == (2, 7)
-    assert changed_words(lines, lambda t: t.replace("K", "К"), {"K": "К"}) == (0, 7)
 
 
 SHARED_SCORER = PROJECT.parent / "shared" / "eval" / "score.py"

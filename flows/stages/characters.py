@@ -17,6 +17,7 @@ import regex
 from flows.document import Changes, Edit, line_edits
 from flows.rules import Rules
 from flows.stages.base import Context, Stage
+from flows.stages.quotes import fix_quote_spacing
 
 LINE_ENDS = regex.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 # Zero-width space, word joiner, BOM, soft hyphen, direction marks and embeddings, C0 and C1
@@ -39,7 +40,8 @@ BLANK_LINE_RUN = regex.compile(r"\n{3,}")
 # mark or the end: "сөз , сөз" -> "сөз, сөз"; ".NET" and " .5" are left alone. Closing quotes
 # are not included: "” дейді" is as often an opening quote set the wrong way round.
 SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<=\S) +(?=[,.;:!?…)\]]+(?:\s|$))")
-SPACE_AFTER_OPENING = re.compile(r"(?<=[(\[«„“]) +(?=\S)")
+# Quote marks: by their role (flows/stages/quotes.py), not here by their glyph.
+SPACE_AFTER_OPENING = re.compile(r"(?<=[(\[]) +(?=\S)")
 # ", ; :" glued to the next word: "Алматы,Астана" -> "Алматы, Астана". The word before must
 # have two letters or more (a lone letter may be an initial misread as "Р,"), and digits on
 # either side are left alone ("1,5", "10:30").
@@ -250,7 +252,7 @@ def fix_punctuation_spacing(text: str, changes: Changes) -> str:
     text = _substitute(SPACE_BEFORE_PUNCTUATION, "", text, "space-before-punctuation", changes)
     text = _substitute(SPACE_AFTER_OPENING, "", text, "space-after-opening", changes)
     text = _substitute(MISSING_SPACE_AFTER, " ", text, "missing-space-after", changes)
-    return text
+    return fix_quote_spacing(text, changes)
 
 
 def attach_abbreviation_suffixes(text: str, rules: Rules, changes: Changes) -> str:
@@ -305,6 +307,7 @@ STAGE = Stage(
     fix_characters,
     "NFC; invisible and control characters removed; Latin/Cyrillic look-alikes made one "
     "script per word; ӊ -> ң; Roman numerals in Latin; one space, none before , . ; : ! ? ); "
+    "none inside a quotation where the quote mark's role is certain; "
     "abbreviation suffixes hyphenated (КОКП-ның); -- a dash; км2 and км? before a word км²; "
     "quote and dash style as configured",
 )

@@ -145,6 +145,7 @@ class Corrector:
         # or "model" (the fitted, calibrated model); both are kept in each edit's evidence
         self.decision = str(rules.parameter("ocr", "decision", "channel"))
         self.standalone = rules.standalone  # words no hyphenated compound begins with
+        self.hyphenated = rules.hyphenated  # but these: `-ақ` particles, `де-факто`
         self.predicates = rules.predicates  # words that end a sentence
         self.forbidden = rules.variants.forbidden
         self.index = index
@@ -358,6 +359,8 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
                 continue
             if is_unit_after_number(paragraph, start, word, context.rules.units):
                 continue
+            if part_of_hyphenated_name(paragraph, start, start + len(word)):
+                continue
             edit = judged(word, offset + start)
             sure = edit is not None and edit.evidence["wrong"] >= threshold
             sure = sure and edit.confidence >= choice
@@ -408,6 +411,22 @@ def ending_of_valid_compound(paragraph: str, start: int, word: str, corrector: C
     return whole.valid or whole.source == "abbreviation"  # attested: ОК in the corpus
 
 
+# A capitalised word and a hyphen, or a hyphen and a capitalised word: seen from the word
+# (searched at its end, looked behind from its start), the other part of a hyphenated name.
+NAME_PART_AFTER = regex.compile(r"-\p{Lu}")
+NAME_PART_BEFORE = regex.compile(r"(?<=(?<!\p{L})\p{Lu}\p{L}*-)", regex.V1)
+
+
+def part_of_hyphenated_name(paragraph: str, start: int, end: int) -> bool:
+    """A capitalised word joined by a hyphen to another (`Ла-Маншта`, `Сен-Жермен`): a name,
+    whose parts are no Kazakh words to correct (`Ла` is no misread `Лә`)."""
+    if not paragraph[start].isupper():
+        return False
+    if NAME_PART_AFTER.match(paragraph, end):
+        return True
+    return bool(start > 1 and NAME_PART_BEFORE.match(paragraph, start))
+
+
 def by_paragraph(text: str, fix_paragraph: Callable[[str, int], str]) -> str:
     """`fix_paragraph(paragraph, offset)` over each paragraph; the offset is where the
     paragraph starts in the output (the position an edit records)."""
@@ -441,7 +460,9 @@ def remove_specks(paragraph: str, corrector: Corrector, changes: Changes) -> str
     (`хоккей.командалары`, `екі .бөліктен`); an abbreviation keeps its period (`млн. адам`),
     and so does a predicate (`келді. бүгін`: a sentence whose next one lost its capital).
     And spaces read as hyphens after a word no compound begins with (`мен-Орта`, `да-маған`:
-    rules/kk/standalone.txt)."""
+    rules/kk/standalone.txt), unless the hyphen joins two capitalised parts (a name: `Де-Голль`,
+    `Бен-Гурион`), the Arabic article to a name (`ал-Фараби`), or is listed in
+    rules/kk/hyphenated.txt (the particles `-ақ` `-ау` `-ай`: `үшін-ақ`; `де-факто`)."""
 
     def ends_word(match: regex.Match) -> str:
         word = match.group(1)
@@ -461,7 +482,8 @@ def remove_specks(paragraph: str, corrector: Corrector, changes: Changes) -> str
         if (
             lower not in standalone
             or lower == after.lower()
-            or (lower == "ал" and after[0].isupper())
+            or (after[0].isupper() and (word[0].isupper() or lower == "ал"))  # a name
+            or kept_hyphenated(lower, after.lower(), corrector.hyphenated)
         ):
             return match.group()
         changes.count("ocr:hyphen-for-space")
@@ -472,6 +494,11 @@ def remove_specks(paragraph: str, corrector: Corrector, changes: Changes) -> str
     changes.count("ocr:speck", n)
     paragraph = SPECK_AFTER_WORD.sub(ends_word, paragraph)
     return HYPHENATED.sub(space_for_hyphen, paragraph)
+
+
+def kept_hyphenated(head: str, tail: str, hyphenated: frozenset[str]) -> bool:
+    """A particle written after a hyphen (`үшін-ақ`) or a listed compound (`де-факто`)."""
+    return f"-{tail}" in hyphenated or f"{head}-{tail}" in hyphenated
 
 
 def tokens(paragraph: str) -> list[tuple[int, str, str | None, bool]]:

@@ -24,6 +24,7 @@ from flows.document import Changes, Edit
 from flows.kazakh.dictionaries import kazakh_stems, known_stems
 from flows.rules import Abbreviations, Rules
 from flows.stages.base import Context, Stage
+from flows.stages.quotes import CLOSE, OPEN, quote_roles
 
 OPENERS = '"«“„(['
 # Terminal punctuation, closing quotes/brackets, spaces, then what starts a sentence: a capital
@@ -361,19 +362,26 @@ def clause_end(line: str, start: int) -> str:
     return found.group(1) if found else ""
 
 
-PAIRS = {"(": ")", "«": "»", "„": "“", "“": "”", "[": "]"}
-
-
-BRACKET = regex.compile(r"[(«„“\[]")
+PAIRS = {"(": ")", "[": "]"}
+QUOTATION = "quotation"  # what an opening quote mark waits for: a mark that closes, any glyph
+BRACKET = regex.compile(r"[(\[«„“”\"]")
 
 
 def bracketed_spans(line: str) -> list[tuple[int, int]]:
     """(opening, closing) positions of the parentheses, brackets and quotations of a line that
     close on it: a sentence end inside one is no cut (a quoted sentence stays with the
-    sentence that quotes it)."""
+    sentence that quotes it). A quote mark opens or closes by its role, not its glyph
+    (flows/stages/quotes.py): `“Бәрі тыныш. Жоқ“ деді` is one quotation, as „…“ and «…» are."""
+    roles = quote_roles(line, {})
     spans, stack = [], []
     for i, ch in enumerate(line):
-        if stack and ch == stack[-1][1]:
+        role = roles.get(i)
+        if role == CLOSE:
+            if stack and stack[-1][1] == QUOTATION:
+                spans.append((stack.pop()[0], i))
+        elif role == OPEN:
+            stack.append((i, QUOTATION))
+        elif stack and ch == stack[-1][1]:
             spans.append((stack.pop()[0], i))
         elif ch in PAIRS:
             stack.append((i, PAIRS[ch]))

@@ -3,7 +3,8 @@ it), checked by hypothesis on arbitrary Unicode and on generated Kazakh-like tex
 raises, it is deterministic, cleaning its output again changes nothing, and outside the lines
 it removes as boilerplate it keeps at least 99 % of the letters it was given. The generated
 text holds what real corpora do and once broke idempotence: invisibles inside words, Latin
-look-alikes, soft hyphens, CR and CRLF, typewriter dashes, glued sentence ends, mojibake."""
+look-alikes, soft hyphens, CR and CRLF, typewriter dashes, glued sentence ends, mojibake,
+quote marks of every style with spaces on either side."""
 
 from __future__ import annotations
 
@@ -71,6 +72,8 @@ word = st.one_of(
 gap = st.sampled_from(
     [" ", " ", " ", ", ", ". ", "! ", "? ", " — ", "-\n", "\n", "\n\n", "  ", ".", "!", "?"]
     + [" -- ", "--", " -\n- ", "\r", "\r\n", "\r\n\r\n", " \n", " \r\n", "\u00ad", "\t"]
+    # quote marks of every style, spaced as typists and OCR leave them
+    + [" “", "“ ", "“", "” ", " ”", " „", "« ", " »", '"', ' " ', ". “"]
 )
 kazakh_text = st.lists(st.tuples(word, gap), max_size=60).map(
     lambda pairs: "".join(w + g for w, g in pairs)
