@@ -20,17 +20,20 @@ from typing import Any
 import regex
 
 REPAIR_STAGES = ("encoding", "characters", "layout", "sentences")
-CORRECT_STAGES = ("ocr", "spelling")
-# [layout] keys of page chrome by structure (flows/stages/chrome.py), each a count of lines,
-# words, items or characters
-LAYOUT_COUNTS = (
-    "line_width",
-    "edge_min_signals",
-    "edge_gap_lines",
-    "menu_min_items",
-    "menu_item_words",
-    "link_words",
-)
+CORRECT_STAGES = ("repeats", "ocr", "spelling")
+# The keys of page chrome by structure (flows/stages/chrome.py, flows/stages/repeats.py),
+# each a count of lines, words, items, documents or characters
+LAYOUT_COUNTS = {
+    "layout": (
+        "line_width",
+        "edge_min_signals",
+        "edge_gap_lines",
+        "menu_min_items",
+        "menu_item_words",
+        "link_words",
+    ),
+    "repeats": ("line_width", "min_documents"),
+}
 SETTINGS_TABLES = ("ingest", "lexicon")  # tables of pipeline.toml that belong to no one stage
 ABBREVIATION_FLAGS = {"ends-sentence"}
 # A Cyrillic word, hyphenated compounds included (қоғамдық-саяси): a spelling variant.
@@ -341,7 +344,7 @@ def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None
                 raise RulesError(
                     f"{path}:{line}: {key} must be one of {', '.join(sorted(allowed))}"
                 )
-        for key in LAYOUT_COUNTS if stage == "layout" else ():
+        for key in LAYOUT_COUNTS.get(stage, ()):
             count = values.get(key)
             if count is not None and not (isinstance(count, int) and count >= 1):
                 raise RulesError(f"{path}:{_line_of(text, key)}: {key} must be a whole number >= 1")
