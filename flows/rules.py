@@ -433,7 +433,7 @@ def _chain(row: list[str]) -> str | None:
 
 
 BOILERPLATE_KINDS = ("line", "teaser", "filler")
-CHROME_WORD_KINDS = ("share", "menu", "related", "counter", "notice", "rights")
+CHROME_WORD_KINDS = ("share", "menu", "related", "counter", "notice", "rights", "label")
 
 
 def _chrome_word(row: list[str]) -> str | None:

@@ -40,6 +40,7 @@ TERMINAL = regex.compile(r"[.!?…][\"»”)]*$")
 HEADLINE = regex.compile(r"[^\p{Ll}]*\p{Lu}[^\p{Ll}]*\p{Lu}[^\p{Ll}]*")
 # "© 2024", "(c) 2019-2024": a © alone is no proof (OCR reads ө and о as ©)
 COPYRIGHT = regex.compile(r"(?:©|\([cс]\))\s*(?:\d{4}|[-–]\s*\d{4})", regex.IGNORECASE)
+LABEL = regex.compile(r"[\p{L}\p{M}]+\s*:")
 LOWER_START = regex.compile(r"[\p{Ll}]")
 SENTENCE_JOINT = regex.compile(r"[.!?…]\s+\p{Lu}")
 
@@ -113,6 +114,8 @@ def chrome_signal(line: str, rules: Rules, settings: ChromeSettings) -> bool:
     words = [w.lower() for w in WORD.findall(stripped)]
     if not words:
         return bool(DATE.search(stripped))  # 24.03.2023 17:13
+    if rules.chrome_words.get(words[0]) == "label" and LABEL.match(stripped):
+        return len(stripped) <= settings.line_width  # "Тегтер: денсаулық, құрылыс"
     if any(rules.chrome_words.get(w) == "notice" for w in words):
         return len(stripped) <= settings.line_width  # "Сайт cookie файлдарын пайдаланады"
     if not all(w in rules.chrome_words for w in words):
