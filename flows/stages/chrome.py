@@ -17,6 +17,7 @@ times.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
@@ -29,7 +30,6 @@ URL = regex.compile(
 )
 MENU_SEPARATOR = regex.compile(r"\s*[|•·]\s*")
 WORD = regex.compile(r"[\p{L}\p{M}]+")
-NUMBER = regex.compile(r"\d+(?:[.,:/-]\d+)*")
 # A date or a time: 24.03.2023, 2023-03-24, 17:13
 DATE = regex.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}:\d{2}")
 # Link arrows and list markers: a line of nothing else is the rest of a link or a teaser
@@ -39,8 +39,8 @@ TERMINAL = regex.compile(r"[.!?…][\"»”)]*$")
 # A headline of a related-articles list: letters, none of them lower case
 HEADLINE = regex.compile(r"[^\p{Ll}]*\p{Lu}[^\p{Ll}]*\p{Lu}[^\p{Ll}]*")
 # "© 2024", "(c) 2019-2024": a © alone is no proof (OCR reads ө and о as ©)
-COPYRIGHT = regex.compile(r"(?:©|\([cс]\))\s*(?:\d{4}|[-–]\s*\d{4})", regex.IGNORECASE)
-LABEL = regex.compile(r"[\p{L}\p{M}]+\s*:")
+COPYRIGHT = regex.compile(r"(?:©|\([cс]\))\s*\d{4}", regex.IGNORECASE)
+LABEL = regex.compile(r"[\p{L}\p{M}]+\s*:")  # "Тегтер:" before what it labels
 LOWER_START = regex.compile(r"[\p{Ll}]")
 SENTENCE_JOINT = regex.compile(r"[.!?…]\s+\p{Lu}")
 
@@ -151,71 +151,62 @@ def remove_edge_blocks(
     lines: list[str], removed: dict[int, str], rules: Rules, settings: ChromeSettings
 ) -> None:
     """Chrome blocks at the document's start and end (see the module's docstring)."""
+    known: dict[int, bool] = {}  # each line judged once, however often the scans ask
+
+    def signal(i: int) -> bool:
+        if i not in known:
+            known[i] = is_signal(i, lines, removed, rules, settings)
+        return known[i]
+
     filled = [i for i, line in enumerate(lines) if line.strip()]
     for order in (filled, filled[::-1]):
-        block = edge_block(order, lines, removed, rules, settings)
+        block = edge_block(order, lines, signal, settings)
         if order is not filled and block:
             block = with_teaser_headline(order, block, lines)
-        block = set(block)
         if all(i in removed or i in block for i in filled):
             continue  # never the whole document: what is left of it is its content
         for i in block:
             removed.setdefault(i, "edge-block")
+            known[i] = True
 
 
-def with_teaser_headline(order: list[int], block: list[int], lines: list[str]) -> list[int]:
+def with_teaser_headline(order: list[int], block: set[int], lines: list[str]) -> set[int]:
     """At the end, the first teaser's headline above its `...` marker goes too: an article's
     own title stands at its start, not right above the chrome at its end."""
-    inner = len(block)
-    if inner < len(order) and MARKER.fullmatch(lines[block[-1]].strip()):
-        headline = lines[order[inner]].strip()
-        if HEADLINE.fullmatch(headline):
-            return [*block, order[inner]]
+    inner = len(block)  # the block is order[:inner]
+    if (
+        inner < len(order)
+        and MARKER.fullmatch(lines[order[inner - 1]].strip())
+        and HEADLINE.fullmatch(lines[order[inner]].strip())
+    ):
+        return block | {order[inner]}
     return block
 
 
 def edge_block(
-    order: list[int],
-    lines: list[str],
-    removed: dict[int, str],
-    rules: Rules,
-    settings: ChromeSettings,
-) -> list[int]:
+    order: list[int], lines: list[str], signal: Callable[[int], bool], settings: ChromeSettings
+) -> set[int]:
     """The lines from the edge (the start of `order`) to the last chrome line of the run,
     when the run holds enough chrome; else none."""
     signals = gap = 0
-    block: list[int] = []
+    end = 0  # the block is order[:end]: up to the last chrome line seen
     for position, i in enumerate(order):
-        line = lines[i]
-        if is_signal(i, lines, removed, rules, settings):
-            signals, gap = signals + 1, 0
-            block = order[: position + 1]
+        if signal(i):
+            signals, gap, end = signals + 1, 0, position + 1
             continue
         following = lines[i + 1] if i + 1 < len(lines) else ""
-        if is_prose(line, following, settings) or gap >= settings.edge_gap_lines:
+        if is_prose(lines[i], following, settings) or gap >= settings.edge_gap_lines:
             break
-        if is_sentence(line) and not between_chrome(
-            order, position, lines, removed, rules, settings
-        ):
+        if is_sentence(lines[i]) and not between_chrome(order, position, signal):
             break  # a sentence is taken only as a teaser, with chrome on both sides
         gap += 1
-    return block if signals >= settings.edge_min_signals else []
+    return set(order[:end]) if signals >= settings.edge_min_signals else set()
 
 
-def between_chrome(
-    order: list[int],
-    position: int,
-    lines: list[str],
-    removed: dict[int, str],
-    rules: Rules,
-    settings: ChromeSettings,
-) -> bool:
+def between_chrome(order: list[int], position: int, signal: Callable[[int], bool]) -> bool:
     if position == 0 or position + 1 >= len(order):
         return False  # the document's edge is no chrome
-    return all(
-        is_signal(j, lines, removed, rules, settings)
-        for j in (order[position - 1], order[position + 1])
-    )
+    return signal(order[position - 1]) and signal(order[position + 1])
 
 
 # Removed lines that say nothing about chrome around them: a PDF's page numbers stand in the
