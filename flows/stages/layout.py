@@ -174,5 +174,5 @@ STAGE = Stage(
     "page chrome removed by whole-line patterns (read-more links with their teasers, "
     "timestamps, view counters, was-this-helpful prompts), page numbers, running headers and "
     "footers, stray edge garbage; by structure: link lines (menus, URLs, share bars) and "
-    "chrome blocks at a document's edges. Lines repeated across documents: not yet",
+    "chrome blocks at a document's edges (lines repeated across documents: the repeats stage)",
 )
