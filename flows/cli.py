@@ -4,7 +4,7 @@
     tazala serve      serve that flow as a Prefect deployment: a schedule, runs on demand
     tazala clean      stdin -> stdout, one sentence per line (no Prefect, starts fast)
     tazala versions   list the releases of an output folder
-    tazala show V     print a release's report (or its manifest)
+    tazala show V     print a release's report (or its manifest, or the chrome it removed)
     tazala evaluate   score `tazala clean` against gold passages
     tazala lexicon    words on stdin -> what the lexicon knows of each (TSV)
     tazala bench      benchmarks: mojibake restoration, speed, lexicon, the whole flow, hostile text
@@ -57,6 +57,12 @@ def known_encoding(name: str) -> str:
         raise argparse.ArgumentTypeError(
             f"unknown encoding {name!r}; use a Python codec name such as kz1048, ptcp154, cp1251"
         ) from None
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def setup_logging(verbose: bool) -> None:
@@ -288,6 +294,10 @@ def command_show(args: argparse.Namespace) -> int:
     release = open_release(args.output, args.version)
     if args.manifest:
         print(json.dumps(release.manifest, ensure_ascii=False, indent=2))
+    elif args.removed:
+        from flows.removed import render_removed
+
+        print(render_removed(release, args.lines), end="")
     else:
         print((release.path / "report.md").read_text(encoding="utf-8"), end="")
     return 0
@@ -528,7 +538,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("show", help="print a release's report")
     add_release_options(show)
-    show.add_argument("--manifest", action="store_true", help="print manifest.json instead")
+    shown = show.add_mutually_exclusive_group()
+    shown.add_argument("--manifest", action="store_true", help="print manifest.json instead")
+    shown.add_argument(
+        "--removed", action="store_true", help="list the lines removed as page chrome, by reason"
+    )
+    show.add_argument(
+        "--lines",
+        type=positive_int,
+        default=20,
+        help="with --removed: lines shown per reason (default: 20)",
+    )
     show.set_defaults(handler=command_show)
 
     variants = commands.add_parser(

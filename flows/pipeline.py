@@ -15,6 +15,7 @@ processes, started once per run; with `dask_address`, on a cluster that is alrea
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -69,11 +70,11 @@ from flows.rules import Rules, load_rules, snapshot_rules
 from flows.safety import output_lock, remove_leftovers
 from flows.signals import on_stop
 from flows.stages import Context
+from flows.stages.repeats import chrome_line_digests
 from flows.statistics import (
     CorpusStatistics,
     count_words,
     load_statistics,
-    merge_counts,
     write_counts,
 )
 
@@ -181,20 +182,28 @@ def repair_input(
     return {
         "input": {"path": item.path, **decoded.describe()},
         "counts": count_words(document.text),
+        # short lines that read as no prose, for the corpus' repeated lines (the repeats stage)
+        "lines": chrome_line_digests(document.text, rules) if "repeats" in rules.correct else [],
     }
 
 
 @task(name="corpus-statistics")
 def build_statistics(metas: list[str], work: str) -> dict[str, Any]:
-    """The reduce step: per-file word counts summed into the corpus lexicon."""
-    lexicon = Path(work) / "lexicon.tsv"
-    metas_read = (read_entry_of_run(Path(meta), read_meta) for meta in metas)
-    counts = merge_counts(meta.get("counts", {}) for meta in metas_read)
+    """The reduce step: per-file word counts summed into the corpus lexicon, and per-file
+    short lines into the documents that hold each (`repeated.tsv`, lines in two or more)."""
+    lexicon, repeated = Path(work) / "lexicon.tsv", Path(work) / "repeated.tsv"
+    counts, lines = Counter(), Counter()
+    for meta in (read_entry_of_run(Path(meta), read_meta) for meta in metas):
+        counts.update(meta.get("counts", {}))
+        lines.update(meta.get("lines", []))  # each document's lines once: documents per line
     write_counts(lexicon, counts)
+    write_counts(repeated, {line: n for line, n in lines.items() if n >= 2})
     crash_point("statistics")
+    both = hashlib.sha256(f"{sha256_file(lexicon)} {sha256_file(repeated)}".encode())
     return {
         "lexicon": str(lexicon),
-        "digest": sha256_file(lexicon),
+        "repeated": str(repeated),
+        "digest": both.hexdigest(),
         "forms": len(counts),
         "tokens": counts.total(),
     }
@@ -206,7 +215,9 @@ def decide_word_types(
 ) -> str:
     """One partition of the corpus' word types decided for the correct stages (see
     flows/decisions.py); returns the file of answers."""
-    corpus_statistics = shared_statistics(statistics["lexicon"], statistics["digest"])
+    corpus_statistics = shared_statistics(
+        statistics["lexicon"], statistics["digest"], statistics.get("repeated")
+    )
     context = Context(load_rules(rules_folder), corpus_statistics)
     target = Path(work) / f"answers-{partition + 1}-of-{partitions}.pickle"
     return str(decide_partition(context, partition, partitions, target))
@@ -240,7 +251,9 @@ def correct_shard(
                 yield cached
                 continue
             if context is None:
-                corpus_statistics = shared_statistics(statistics["lexicon"], statistics["digest"])
+                corpus_statistics = shared_statistics(
+                    statistics["lexicon"], statistics["digest"], statistics.get("repeated")
+                )
                 context = Context(rules, corpus_statistics)
                 prime_stages(context, answers)
             document = read_entry_of_run(repair_entry(Path(cache), key)[1], read_document)
@@ -282,13 +295,14 @@ def read_entry_of_run(path: Path, read: Callable[[Path], Entry | None]) -> Entry
 _STATISTICS: dict[str, CorpusStatistics] = {}
 
 
-def shared_statistics(path: str, digest: str) -> CorpusStatistics:
+def shared_statistics(path: str, digest: str, repeated: str | None = None) -> CorpusStatistics:
     """The corpus statistics, loaded once per process and run: the stages keep their
     per-word-type decisions beside this very object, so the shards a process corrects share
     them instead of deciding every word type again."""
     if digest not in _STATISTICS:
         _STATISTICS.clear()  # one corpus at a time
-        _STATISTICS[digest] = load_statistics(Path(path))
+        lines = Path(repeated) if repeated else None
+        _STATISTICS[digest] = load_statistics(Path(path), lines)
     return _STATISTICS[digest]
 
 

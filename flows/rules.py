@@ -20,7 +20,20 @@ from typing import Any
 import regex
 
 REPAIR_STAGES = ("encoding", "characters", "layout", "sentences")
-CORRECT_STAGES = ("ocr", "spelling")
+CORRECT_STAGES = ("repeats", "ocr", "spelling")
+# The keys of page chrome by structure (flows/stages/chrome.py, flows/stages/repeats.py),
+# each a count of lines, words, items, documents or characters
+LAYOUT_COUNTS = {
+    "layout": (
+        "line_width",
+        "edge_min_signals",
+        "edge_gap_lines",
+        "menu_min_items",
+        "menu_item_words",
+        "link_words",
+    ),
+    "repeats": ("line_width", "min_documents"),
+}
 SETTINGS_TABLES = ("ingest", "lexicon")  # tables of pipeline.toml that belong to no one stage
 ABBREVIATION_FLAGS = {"ends-sentence"}
 # A Cyrillic word, hyphenated compounds included (қоғамдық-саяси): a spelling variant.
@@ -100,6 +113,7 @@ class Rules:
     abbreviation_suffixes: frozenset[str] = frozenset()
     predicates: Predicates = Predicates()
     boilerplate: tuple[BoilerplateRule, ...] = ()
+    chrome_words: dict[str, str] = field(default_factory=dict)  # kk/chrome_words.tsv: word -> kind
     grammar: Any = None  # flows.kazakh.morphology.Grammar: kk/suffixes.tsv and kk/onsets.tsv
     stems: dict[str, str] = field(default_factory=dict)  # kk/stems.tsv: stem -> kind
     confusions: tuple[Any, ...] = ()  # flows.kazakh.confusions.Confusion: kk/confusions.tsv
@@ -192,6 +206,7 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         ),
         predicates=read_predicates(root / "kk" / "predicates.txt"),
         boilerplate=read_boilerplate(root / "kk" / "boilerplate.txt"),
+        chrome_words=_pairs(root / "kk" / "chrome_words.tsv", _chrome_word),
         grammar=read_grammar(root),
         stems=read_stems(root / "kk" / "stems.tsv"),
         confusions=read_confusions(root / "kk" / "confusions.tsv"),
@@ -335,6 +350,10 @@ def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None
                 raise RulesError(
                     f"{path}:{line}: {key} must be one of {', '.join(sorted(allowed))}"
                 )
+        for key in LAYOUT_COUNTS.get(stage, ()):
+            count = values.get(key)
+            if count is not None and not (isinstance(count, int) and count >= 1):
+                raise RulesError(f"{path}:{_line_of(text, key)}: {key} must be a whole number >= 1")
         part = values.get("part_mb")
         if part is not None and not (isinstance(part, int | float) and part > 0):
             raise RulesError(f"{path}:{_line_of(text, 'part_mb')}: part_mb must be a number > 0")
@@ -420,6 +439,16 @@ def _chain(row: list[str]) -> str | None:
 
 
 BOILERPLATE_KINDS = ("line", "teaser", "filler")
+CHROME_WORD_KINDS = ("share", "menu", "related", "counter", "notice", "rights", "label")
+
+
+def _chrome_word(row: list[str]) -> str | None:
+    word, kind = row[0], row[1]
+    if not (word.isalpha() and word.islower()):
+        return f"{word!r} must be one lower-case word (a line's words are lower-cased to match)"
+    if kind not in CHROME_WORD_KINDS:
+        return f"kind {kind!r} must be one of {', '.join(CHROME_WORD_KINDS)}"
+    return None
 
 
 def read_boilerplate(path: Path) -> tuple[BoilerplateRule, ...]:

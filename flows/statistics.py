@@ -29,6 +29,8 @@ class CorpusStatistics:
     """Word-form counts of a corpus; empty when no corpus evidence is used."""
 
     counts: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # digest of a short line -> the documents that hold it (flows/stages/repeats.py)
+    repeated: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def tokens(self) -> int:
@@ -63,5 +65,8 @@ def read_counts(path: Path) -> Counter[str]:
     return counts
 
 
-def load_statistics(path: Path) -> CorpusStatistics:
-    return CorpusStatistics(MappingProxyType(dict(read_counts(path))))
+def load_statistics(path: Path, repeated: Path | None = None) -> CorpusStatistics:
+    """The lexicon, and the repeated lines when their file is given (a run's, not a
+    release's: `tazala clean` judges one text, with no corpus of documents around it)."""
+    lines = MappingProxyType(dict(read_counts(repeated))) if repeated else MappingProxyType({})
+    return CorpusStatistics(MappingProxyType(dict(read_counts(path))), lines)

@@ -88,6 +88,7 @@ def test_manifest_records_inputs_rules_code_and_counts(first_run, corpus):
         "characters",
         "layout",
         "sentences",
+        "repeats",
         "ocr",
         "spelling",
     ]

@@ -49,3 +49,10 @@ def test_layout_cases(case, rules):
 def test_documents_without_chrome_lose_nothing(name, rules):
     text = (PROJECT / "corpus" / f"{name}.txt").read_text(encoding="utf-8")
     assert not remove_boilerplate(text, Context(rules))[1].edits
+
+
+@pytest.mark.parametrize("case", load_cases("chrome.json"))
+def test_chrome_by_structure(case, rules):
+    """Menus, link lines, share bars and chrome blocks at the edges go; poems, refrains,
+    lists, short last paragraphs and one-line documents stay."""
+    assert remove_boilerplate(case["input"], Context(rules))[0] == case["expected"]

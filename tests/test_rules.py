@@ -20,7 +20,7 @@ def rules_copy(tmp_path):
 
 def test_project_rules_load(rules):
     assert rules.repair == ("encoding", "characters", "layout", "sentences")
-    assert rules.correct == ("ocr", "spelling")
+    assert rules.correct == ("repeats", "ocr", "spelling")
     assert "т.б." in rules.abbreviations.ends_sentence
     assert "жж." in rules.abbreviations.all - rules.abbreviations.ends_sentence
     assert 0 < rules.threshold("ocr") <= 1

@@ -4,7 +4,7 @@ Nothing in this package imports Prefect or touches files: a stage can be tested 
 `STAGES` names every stage; `rules/pipeline.toml` says which run, in which order.
 """
 
-from flows.stages import characters, encoding, layout, ocr, sentences, spelling
+from flows.stages import characters, encoding, layout, ocr, repeats, sentences, spelling
 from flows.stages.base import Context, Stage
 
 STAGES: dict[str, Stage] = {
@@ -14,6 +14,7 @@ STAGES: dict[str, Stage] = {
         characters.STAGE,
         layout.STAGE,
         sentences.STAGE,
+        repeats.STAGE,
         ocr.STAGE,
         spelling.STAGE,
     )

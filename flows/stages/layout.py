@@ -3,7 +3,9 @@
 Whole lines only: a line is removed when a pattern of `rules/kk/boilerplate.txt` matches all of
 it (a "read more" link takes its teaser, headline and text, with it, back to the previous
 removed line), or when it is stray garbage at the edge of the document (a few Latin letters,
-`UF`, with no word of the text in them). Each removed line is logged with the rule that
+`UF`, with no word of the text in them), or when its structure says chrome (flows/stages/chrome.py:
+a menu, a line of links, a share bar anywhere; a block of chrome lines at the document's start
+or end). Each removed line is logged with the rule that
 removed it. Lines cut inside sentences are the sentences stage's business.
 """
 
@@ -14,6 +16,7 @@ import regex
 from flows.document import Changes, Edit
 from flows.rules import Rules
 from flows.stages.base import Context, Stage
+from flows.stages.chrome import ChromeSettings, remove_edge_blocks, remove_link_lines
 
 TEASER_LINES = 4  # a teaser block: headline, "...", its text; more is content
 TEASER_WIDTH = 300  # a teaser line is a headline or a sentence or two, not a paragraph
@@ -30,8 +33,12 @@ def remove_boilerplate(text: str, context: Context) -> tuple[str, Changes]:
     lines = text.split("\n")
     removed = match_chrome(lines, context.rules, changes)
     remove_teasers(lines, removed, context.rules)
+    settings = ChromeSettings.of(context.rules)
+    remove_link_lines(lines, removed, context.rules, settings)
     remove_page_furniture(lines, removed)
     remove_stray_edges(lines, removed)
+    remove_edge_blocks(lines, removed, context.rules, settings)
+    remove_stray_edges(lines, removed)  # debris the chrome block stood before
     if not removed:
         return text, changes
     kept, offset = [], 0
@@ -166,5 +173,6 @@ STAGE = Stage(
     remove_boilerplate,
     "page chrome removed by whole-line patterns (read-more links with their teasers, "
     "timestamps, view counters, was-this-helpful prompts), page numbers, running headers and "
-    "footers, stray edge garbage. Lines repeated across documents: not yet",
+    "footers, stray edge garbage; by structure: link lines (menus, URLs, share bars) and "
+    "chrome blocks at a document's edges (lines repeated across documents: the repeats stage)",
 )
