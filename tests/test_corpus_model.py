@@ -137,3 +137,17 @@ def test_a_run_with_the_rules_model_names_the_shipped_file(prefect_api, tmp_path
     }
     assert not (release / "decision_model.toml").exists()
     assert result["run"]["decision_model"] == "rules"
+
+
+def test_a_fit_draws_from_the_corpus_most_frequent_forms_only(rules, monkeypatch):
+    """A large archive costs a fit what CORPUS_FORMS forms do: each is analysed once."""
+    from flows import training
+
+    monkeypatch.setattr(training, "CORPUS_FORMS", 2)
+    corpus = {"алма": 9, "Блэквуд": 5, "бала": 3, "Морган": 2, "кітап": 2, "қала": 1}
+    assert training.corpus_sources(rules, corpus) == (["алма"], ["Блэквуд"])
+    monkeypatch.setattr(training, "CORPUS_FORMS", 10)
+    assert training.corpus_sources(rules, corpus) == (
+        ["алма", "бала", "кітап"],
+        ["Блэквуд", "Морган"],
+    )
