@@ -10,6 +10,9 @@ in the middle of the corpus does not shift every later shard out of the cache.
     output/.cache/repair/<key>.json      decoded input, skip reason or word counts
     output/.cache/repair/<key>.doc.json  the repaired document
     output/.cache/correct/<key>.doc.json the corrected document
+    output/.cache/model/<key>.toml       a decision model fitted on the corpus ([ocr] model =
+                                         "corpus"), keyed by the rules, code and parameters
+                                         and the statistics digest
 
 Entries are written under a temporary name and renamed, so a killed run leaves no half entry;
 the metadata file is renamed last and marks the entry complete. After a release is published,
@@ -34,7 +37,7 @@ from flows.document import Document, document_from_json, document_to_json
 from flows.release import write_new_file
 
 CACHE = ".cache"
-PASSES = ("repair", "correct")
+PASSES = ("repair", "correct", "model")  # the cache's folders
 ENTRY_HEADER = "tazala-cache-1 "  # then the entry's digest (entry_digest) and a line break
 
 log = logging.getLogger("tazala")
@@ -57,6 +60,11 @@ def repair_entry(cache: Path, key: str) -> tuple[Path, Path]:
 def correct_entry(cache: Path, key: str, statistics: str) -> Path:
     """The corrected document of a repair entry, corrected with these statistics."""
     return cache / "correct" / f"{digest(key, statistics)}.doc.json"
+
+
+def model_entry(cache: Path, key: str) -> Path:
+    """A decision model fitted on a corpus: its readable file, as a cache entry."""
+    return cache / "model" / f"{key}.toml"
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from flows.ingest import InputChanged, SkippedInput, SourcesError, decode_bytes
 from flows.release import (
+    DECISION_MODEL,
     LEXICON,
     DamagedRelease,
     Release,
@@ -34,7 +35,7 @@ from flows.release import (
     read_manifest,
     release_versions,
 )
-from flows.rules import RulesError, load_rules
+from flows.rules import Rules, RulesError, load_rules, with_decision_model
 from flows.safety import OutputNotWritable, overlap_problem
 from flows.statistics import CorpusStatistics, load_statistics
 
@@ -206,18 +207,33 @@ def release_summary(manifest: dict) -> str:
 # --- clean ------------------------------------------------------------------------------------
 
 
-def corpus_statistics(args: argparse.Namespace) -> CorpusStatistics:
-    """--no-corpus: none; --release DIR: that release's lexicon; else the latest in ./output."""
+def corpus_release(args: argparse.Namespace) -> Path | None:
+    """--no-corpus: none; --release DIR: that release; else the latest in ./output, if any."""
     if args.no_corpus:
-        return CorpusStatistics()
+        return None
     if args.release:
-        lexicon = Path(args.release) / LEXICON
-        if not lexicon.is_file():
+        if not (Path(args.release) / LEXICON).is_file():
             raise UsageError(f"{args.release} is not a release folder (no {LEXICON})")
-        return load_statistics(lexicon)
+        return Path(args.release)
     output = Path("output")
     version = latest_version(output)
-    return load_statistics(output / version / LEXICON) if version else CorpusStatistics()
+    return output / version if version else None
+
+
+def corpus_statistics(args: argparse.Namespace) -> CorpusStatistics:
+    """The corpus statistics of the release `corpus_release` names (none without one)."""
+    release = corpus_release(args)
+    return load_statistics(release / LEXICON) if release else CorpusStatistics()
+
+
+def corpus_rules(args: argparse.Namespace) -> Rules:
+    """The rules, with the decision model of the release whose statistics are used when its
+    run fitted one on its corpus ([ocr] model = "corpus"): statistics and model together."""
+    rules = load_rules(args.rules)
+    release = corpus_release(args)
+    if release and (release / DECISION_MODEL).is_file():
+        return with_decision_model(rules, release / DECISION_MODEL)
+    return rules
 
 
 def command_lexicon(args: argparse.Namespace) -> int:
@@ -248,7 +264,7 @@ def command_lexicon(args: argparse.Namespace) -> int:
 def command_clean(args: argparse.Namespace) -> int:
     from flows.clean import clean_text
 
-    rules = load_rules(args.rules)
+    rules = corpus_rules(args)
     data = sys.stdin.buffer.read()
     try:
         text = decode_bytes(data, rules.encodings, args.encoding).text
@@ -356,7 +372,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
     from flows.evaluate import evaluate_gold, format_summary
     from flows.unchanged import check_lines
 
-    rules = load_rules(args.rules)
+    rules = corpus_rules(args)
     statistics = corpus_statistics(args)
 
     def clean(text: str) -> str:
@@ -521,7 +537,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--rules", default=default_rules(), help="rules folder")
         group = sub.add_mutually_exclusive_group()
         group.add_argument(
-            "--release", metavar="DIR", help="use the corpus statistics of this release folder"
+            "--release",
+            metavar="DIR",
+            help="use the corpus statistics of this release folder (and the decision model its "
+            "run fitted on its corpus, if any)",
         )
         group.add_argument("--no-corpus", action="store_true", help="use no corpus statistics")
 

@@ -3,6 +3,7 @@
     plan        list the corpus, hash it, fingerprint the release; stop if it is published
     repair      one task per shard: bytes -> text, then the repair stages; word counts per file
     statistics  one task: per-file counts summed into the corpus lexicon
+    fit model   one task, with [ocr] model = "corpus": the decision model fitted on the corpus
     correct     one task per shard: the correct stages, with the corpus lexicon
     publish     one task: the release written in a temporary folder and renamed into place
 
@@ -39,12 +40,15 @@ from flows.cache import (
     cache_folder,
     correct_entry,
     digest,
+    model_entry,
     prune_cache,
     read_document,
     read_entry,
     read_meta,
     repair_entry,
+    write_atomically,
     write_document,
+    write_entry,
     write_meta,
 )
 from flows.clean import run_stages
@@ -61,12 +65,13 @@ from flows.ingest import (
     pinned_encoding,
     sha256_file,
 )
+from flows.kazakh.model import model_text
 from flows.plan import RunPlan, Shard, plan_run, read_plan, write_plan
 from flows.preflight import check_corpus_not_empty, published_release
 from flows.progress import Progress
 from flows.publish import write_chunk, write_release
 from flows.release import TEMPORARY_PREFIX, read_manifest
-from flows.rules import Rules, load_rules, snapshot_rules
+from flows.rules import MODEL_PATH, Rules, load_rules, snapshot_rules
 from flows.safety import output_lock, remove_leftovers
 from flows.signals import on_stop
 from flows.stages import Context
@@ -209,6 +214,41 @@ def build_statistics(metas: list[str], work: str) -> dict[str, Any]:
     }
 
 
+@task(name="fit-decision-model")
+def fit_corpus_model(
+    statistics: dict[str, Any], rules_folder: str, cache: str, key: str
+) -> dict[str, Any]:
+    """[ocr] model = "corpus": the decision model fitted on this run's corpus statistics, as
+    `tazala fit-model --release` fits it, written over kk/decision_model.toml of the run's
+    rules snapshot. Every later task loads the rules from there: the decide and correct tasks
+    use this model, on a Dask worker too (the snapshot is in the run's work folder, which
+    every worker sees as it sees the cache). The fit is a pure function of the rules, code,
+    parameters (seed and size among them) and statistics, so `key` holds them all and a
+    rerun over the same corpus takes the model from the cache instead of fitting it again."""
+    from flows.training import fit_decision_model  # loads the word lists: only when fitting
+
+    started = time.perf_counter()
+    entry = model_entry(Path(cache), key)
+    text = read_entry(entry)
+    reused = text is not None
+    if text is None:
+        rules = load_rules(rules_folder)
+        _, seed, examples = rules.model_settings()
+        counts = shared_statistics(statistics["lexicon"], statistics["digest"]).counts
+        model = fit_decision_model(rules, examples, seed, dict(counts))
+        about = {**model.about, "made_by": 'tazala run ([ocr] model = "corpus")'}
+        text = model_text(replace(model, about=about))
+        write_entry(entry, text)
+    target = Path(rules_folder) / MODEL_PATH
+    write_atomically(target, text)
+    return {
+        "model": str(target),
+        "entry": str(entry),
+        "reused": reused,
+        "seconds": time.perf_counter() - started,
+    }
+
+
 @task(name="decide-word-types")
 def decide_word_types(
     statistics: dict[str, Any], rules_folder: str, partition: int, partitions: int, work: str
@@ -308,13 +348,20 @@ def shared_statistics(path: str, digest: str, repeated: str | None = None) -> Co
 
 @task(name="publish-release")
 def publish_release(
-    plan: RunPlan, entries: list[dict[str, Any]], chunks: list[str], lexicon: str
+    plan: RunPlan,
+    entries: list[dict[str, Any]],
+    chunks: list[str],
+    lexicon: str,
+    model: str | None = None,
 ) -> str:
-    """Write the release beside output/ and rename it into place; returns its version."""
+    """Write the release beside output/ and rename it into place; returns its version. A
+    model fitted on the corpus is published with it."""
     encodings = {e["path"]: e["input"] for e in entries if e["input"]}
     skipped = [{"path": e["path"], "reason": e["skipped"]} for e in entries if e["skipped"]]
     skipped = in_path_order([*plan.skipped, *skipped])
-    return write_release(plan, encodings, skipped, [Path(p) for p in chunks], Path(lexicon))
+    chunk_paths = [Path(p) for p in chunks]
+    fitted = Path(model) if model else None
+    return write_release(plan, encodings, skipped, chunk_paths, Path(lexicon), fitted)
 
 
 # --- flows ------------------------------------------------------------------------------------
@@ -412,6 +459,7 @@ def process_shards(plan_file: str, rules: str, partitions: int = 1) -> dict[str,
     entries = [e for r in repaired for e in r["entries"]]
     statistics = build_statistics([e["meta"] for e in entries if not e["skipped"]], work)
     log.info("statistics: %d word forms, %d words", statistics["forms"], statistics["tokens"])
+    fitted = fit_model_if_asked(plan, statistics, rules, cache, base)
     shard_keys = [[e["key"] for e in r["entries"] if not e["skipped"]] for r in repaired]
     answers = []
     if (
@@ -435,10 +483,38 @@ def process_shards(plan_file: str, rules: str, partitions: int = 1) -> dict[str,
         "corrected": [path for c in corrected for path in c["corrected"]],
         "chunks": [c["chunk"] for c in corrected],
         "lexicon": statistics["lexicon"],
+        "model": fitted and fitted["model"],
+        "model_entry": fitted and fitted["entry"],
         "flow_run": flow_run.get_id(),
-        "tasks": 2 * len(plan.shards) + 1 + len(answers),  # repair, statistics, decide, correct
-        "summary": run_summary(plan, repaired, corrected, statistics),
+        # repair, statistics, fit, decide, correct
+        "tasks": 2 * len(plan.shards) + 1 + bool(fitted) + len(answers),
+        "summary": {
+            **run_summary(plan, repaired, corrected, statistics),
+            "decision_model": model_summary(fitted),
+        },
     }
+
+
+def fit_model_if_asked(
+    plan: RunPlan, statistics: dict[str, Any], rules: str, cache: str, base: str
+) -> dict[str, Any] | None:
+    """The fit-decision-model task when [ocr] model = "corpus" (None otherwise: the rules'
+    own model). A fitted model is a function of the rules, code and parameters (`base`) and
+    of the statistics; the correct cache is keyed by the same (the repair key holds `base`),
+    so no corrected document is ever reused under another model."""
+    if plan.parameters.get("ocr", {}).get("model", "rules") != "corpus":
+        return None
+    key = digest("decision-model", base, statistics["digest"])
+    fitted = fit_corpus_model(statistics, rules, cache, key)
+    how = "taken from the cache" if fitted["reused"] else "fitted on the corpus"
+    log.info("decision model %s (%.1f s)", how, fitted["seconds"])
+    return fitted
+
+
+def model_summary(fitted: dict[str, Any] | None) -> str:
+    if fitted is None:
+        return "rules"
+    return "cache" if fitted["reused"] else f"fitted in {fitted['seconds']:.1f} s"
 
 
 def decide(statistics: dict[str, Any], rules: str, partitions: int, work: str) -> list[str]:
@@ -547,9 +623,12 @@ def process_and_publish(
         shards = process_shards.with_options(task_runner=runner)(
             str(plan_file), str(rules), partitions
         )
-        version = publish_release(plan, shards["entries"], shards["chunks"], shards["lexicon"])
+        version = publish_release(
+            plan, shards["entries"], shards["chunks"], shards["lexicon"], shards["model"]
+        )
         crash_point("prune")
         used = [Path(e[name]) for e in shards["entries"] for name in ("meta", "document")]
+        used += [Path(shards["model_entry"])] if shards["model_entry"] else []
         prune_cache(cache_folder(plan.output), used + [Path(p) for p in shards["corrected"]])
         # repair and correct per shard, statistics, publish: all must be on record
         wait_for_task_records([shards["flow_run"], flow_run.get_id()], shards["tasks"] + 1)

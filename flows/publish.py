@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from flows.crash import crash_point
 from flows.document import Document
+from flows.ingest import sha256_file
 from flows.kazakh.language import paragraph_languages
 from flows.preflight import published_release
 from flows.release import (
+    DECISION_MODEL,
     LEXICON,
     MANIFEST,
     new_release_folder,
@@ -27,6 +29,7 @@ from flows.release import (
 )
 from flows.report import render_report
 from flows.report_html import write_report_html
+from flows.rules import MODEL_EXAMPLES, MODEL_PATH, MODEL_SEED
 from flows.signals import publish_uninterrupted
 from flows.statistics import WORD
 
@@ -42,7 +45,10 @@ def write_release(
     skipped: list[dict[str, str]],
     chunks: list[Path],
     lexicon: Path,
+    model: Path | None = None,
 ) -> str:
+    """The release of `plan`, with `model` as its decision_model.toml when the run fitted
+    one on the corpus; returns its version."""
     output = Path(plan.output)
     if existing := published_release(output, plan, say=False):
         return existing  # another run published the same release meanwhile
@@ -51,8 +57,11 @@ def write_release(
         stages = plan.parameters["repair"] + plan.parameters["correct"]
         totals, stage_counts, top = write_documents(folder, chunks, stages)
         shutil.copyfile(lexicon, folder / LEXICON)
+        if model:
+            shutil.copyfile(model, folder / DECISION_MODEL)
         crash_point("publish")
         manifest = build_manifest(plan, encodings, skipped, stage_counts, totals)
+        manifest["decision_model"] = model_record(plan, folder if model else None)
         manifest["top_corrections"] = top
 
         def finalize(target: Path, version: str) -> None:
@@ -66,6 +75,23 @@ def write_release(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def model_record(plan: RunPlan, release: Path | None) -> dict[str, Any] | None:
+    """The manifest's word on the decision model the release was corrected with: the one
+    fitted on its corpus and published in `release`, or the rules folder's (None when the
+    rules have none)."""
+    if release is not None:
+        ocr = plan.parameters.get("ocr", {})
+        return {
+            "source": "corpus",
+            "file": DECISION_MODEL,
+            "sha256": sha256_file(release / DECISION_MODEL),
+            "seed": ocr.get("model_seed", MODEL_SEED),
+            "examples": ocr.get("model_examples", MODEL_EXAMPLES),
+        }
+    shipped = (plan.rules_files or {}).get(MODEL_PATH)
+    return {"source": "rules", "file": MODEL_PATH, "sha256": shipped} if shipped else None
 
 
 CHUNK_FILES = ("documents.jsonl", "changes.jsonl", "review.jsonl")

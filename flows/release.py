@@ -41,6 +41,7 @@ RELEASE_NUMBER = re.compile(r"[0-9]+\Z")  # `tazala show 2`: ASCII digits only (
 LATEST = "LATEST"
 MANIFEST = "manifest.json"
 LEXICON = "lexicon.tsv"
+DECISION_MODEL = "decision_model.toml"  # a model the run fitted on its corpus ([ocr] model)
 TEMPORARY_PREFIX = ".tmp-"
 
 

@@ -12,7 +12,7 @@ import hashlib
 import shutil
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,12 @@ ABBREVIATION_FLAGS = {"ends-sentence"}
 CYRILLIC_WORD = regex.compile(r"\p{Cyrillic}+(?:-\p{Cyrillic}+)*")
 VARIANT_ACTIONS = ("pin", "forbid")
 STYLE_SETTINGS = {"quotes": {"keep", "guillemets", "straight"}, "dashes": {"keep", "em", "en"}}
+# [ocr] model: where a run's decision model comes from: the rules folder's kk/decision_model.toml,
+# or a fit on the run's own corpus statistics (flows/pipeline.py, task fit-decision-model)
+MODEL_SOURCES = ("rules", "corpus")
+MODEL_PATH = "kk/decision_model.toml"  # the decision model in a rules folder
+MODEL_SEED, MODEL_EXAMPLES = 1, 8000  # defaults of [ocr] model_seed and model_examples
+MIN_MODEL_EXAMPLES = 200  # fewer leave too few held-out examples to calibrate on
 
 
 class RulesError(ValueError):
@@ -125,6 +131,16 @@ class Rules:
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
+
+    def model_settings(self) -> tuple[str, int, int]:
+        """[ocr] model, model_seed and model_examples: where the decision model comes from,
+        and the seed and size of a fit on the corpus."""
+        ocr = self.parameters.get("ocr", {})
+        return (
+            str(ocr.get("model", "rules")),
+            int(ocr.get("model_seed", MODEL_SEED)),
+            int(ocr.get("model_examples", MODEL_EXAMPLES)),
+        )
 
     def threshold(self, stage: str) -> float:
         """The confidence a correction of `stage` needs to be applied rather than suggested."""
@@ -218,8 +234,21 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
             row[0] for row in read_table(root / "kk" / "hyphenated.txt", 1, _hyphenated)
         ),
         variants=read_variants(root / "kk" / "variants.tsv"),
-        decision_model=read_decision_model(root / "kk" / "decision_model.toml"),
+        decision_model=read_decision_model(root / MODEL_PATH),
     )
+
+
+def with_decision_model(rules: Rules, path: Path) -> Rules:
+    """These rules with the decision model of `path` instead of their own (a release's model,
+    fitted on its corpus). The fingerprint changes with it: what a process builds once per
+    rules fingerprint (the OCR stage's corrector) is never shared between the two models."""
+    model = read_decision_model(path)
+    if model is None:
+        raise RulesError(f"{path}: no decision model here")
+    fingerprint = hashlib.sha256(
+        f"{rules.fingerprint} {hashlib.sha256(path.read_bytes()).hexdigest()}".encode()
+    ).hexdigest()
+    return replace(rules, decision_model=model, fingerprint=fingerprint)
 
 
 def read_grammar(root: Path) -> Any:
@@ -365,12 +394,41 @@ def _check_parameters(parameters: dict[str, Any], path: Path, text: str) -> None
             raise RulesError(
                 f'{path}:{_line_of(text, "decision")}: decision must be "channel" or "model"'
             )
+        if stage == "ocr":
+            _check_model_settings(values, path, text)
         for key in ("confidence_threshold", "choice_threshold", "precision"):
             threshold = values.get(key)
             if threshold is not None and not (
                 isinstance(threshold, int | float) and 0.0 <= threshold <= 1.0
             ):
                 raise RulesError(f"{path}:{_line_of(text, key)}: {key} must be a number in 0..1")
+
+
+def _check_model_settings(values: dict[str, Any], path: Path, text: str) -> None:
+    """[ocr] model, model_seed, model_examples."""
+    model = values.get("model")
+    if model is not None and model not in MODEL_SOURCES:
+        allowed = " or ".join(f'"{source}"' for source in MODEL_SOURCES)
+        raise RulesError(
+            f"{path}:{_key_line(text, 'model')}: [ocr] model must be {allowed}, not {model!r}"
+        )
+    for key, least in (("model_seed", 0), ("model_examples", MIN_MODEL_EXAMPLES)):
+        value = values.get(key)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < least
+        ):
+            raise RulesError(
+                f"{path}:{_key_line(text, key)}: [ocr] {key} must be a whole number >= {least}"
+            )
+
+
+def _key_line(text: str, key: str) -> int:
+    """The line that sets `key` (not one whose key only starts with it: model, model_seed)."""
+    pattern = regex.compile(rf"\s*{regex.escape(key)}\s*=")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return 1
 
 
 def read_abbreviations(path: Path) -> Abbreviations:

@@ -139,6 +139,23 @@ def test_default_relative_options_give_the_in_process_release(cluster, api_url, 
     assert manifest["skipped"] == [] and manifest["totals"]["documents"] == 2
 
 
+def test_a_model_fitted_on_the_corpus_reaches_the_cluster_workers(cluster, api_url, tmp_path):
+    """[ocr] model = "corpus": the workers correct with the run's fitted model (each edit's
+    evidence holds its probabilities), so the release is the in-process one, byte for byte."""
+    here = project(tmp_path)
+    pipeline = here / "rules" / "pipeline.toml"
+    text = pipeline.read_text(encoding="utf-8").replace('model = "rules"', 'model = "corpus"')
+    pipeline.write_text(text.replace("model_examples = 8000", "model_examples = 600"), "utf-8")
+    on_cluster = tazala(here, api_url, "--dask-address", cluster)
+    assert on_cluster.returncode == 0, on_cluster.stderr[-3000:]
+    alone = tazala(here, api_url, "--output", "alone")
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    same_release(here / "alone" / "v0001", here / "output" / "v0001")
+    fitted = (here / "output" / "v0001" / "decision_model.toml").read_bytes()
+    assert fitted == (here / "alone" / "v0001" / "decision_model.toml").read_bytes()
+    assert fitted != (PROJECT / "rules" / "kk" / "decision_model.toml").read_bytes()
+
+
 DELETE_AFTER_PLANNING = f"""
 import os, flows.pipeline as pipeline
 plan_run = pipeline.plan_run

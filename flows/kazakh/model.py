@@ -229,6 +229,11 @@ def fit_platt(logits: Sequence[float], labels: Sequence[int]) -> tuple[float, fl
 
 
 def write_model(model: DecisionModel, path: Path) -> None:
+    path.write_text(model_text(model), encoding="utf-8")
+
+
+def model_text(model: DecisionModel) -> str:
+    """The model as the readable TOML file: the same model gives the same text, byte for byte."""
     lines = [
         "# The OCR stage's decision model (flows/kazakh/model.py), written by `tazala fit-model`.",
         "# Do not tune by hand: refit it. `wrong` is P(the word is an OCR error), `choice` is",
@@ -258,7 +263,7 @@ def write_model(model: DecisionModel, path: Path) -> None:
         "[thresholds]",
     ]
     lines += [f'"{precision:.2f}" = {t}' for precision, t in sorted(model.thresholds.items())]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
 
 
 def toml_value(value: object) -> str:
