@@ -78,3 +78,16 @@ def test_a_run_removes_the_chrome_its_documents_share(prefect_api, tmp_path, cap
     ]
     assert main(["show", "--removed", "--output", str(output)]) == 0
     assert "repeated: 9\n" in capsys.readouterr().out
+
+
+def test_a_long_document_of_short_lines_sends_a_bounded_number_of_lines(rules):
+    """A dictionary or a table (thousands of short lines) sends at most
+    MAX_DIGESTS_PER_DOCUMENT of them to the statistics step, from its edges, where a site's
+    menus and footers stand; memory then grows with documents, not with their lines."""
+    from flows.stages.repeats import MAX_DIGESTS_PER_DOCUMENT, line_digest
+
+    lines = [f"Сөздік мақаласы {n}" for n in range(5000)]
+    digests = chrome_line_digests("\n".join(lines), rules)
+    assert len(digests) == MAX_DIGESTS_PER_DOCUMENT
+    assert {line_digest(lines[0]), line_digest(lines[-1])} <= set(digests)
+    assert line_digest(lines[2500]) not in digests

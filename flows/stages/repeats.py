@@ -53,12 +53,21 @@ def chrome_candidate(line: str, rules: Rules, width: int) -> bool:
     return 0 < len(stripped) <= width and WORD.search(stripped) and not is_prose(stripped, rules)
 
 
+# Candidate lines a document contributes, at most: half from its start, half from its end,
+# where a site's menus and footers stand. A long document of short lines (a dictionary, a
+# table) would otherwise send every line to the statistics step, whose memory holds them all.
+MAX_DIGESTS_PER_DOCUMENT = 256
+
+
 def chrome_line_digests(text: str, rules: Rules) -> list[str]:
-    """Pass 1: the digests of a document's candidate lines, each once, sorted."""
+    """Pass 1: the digests of a document's candidate lines, each once, sorted (at most
+    MAX_DIGESTS_PER_DOCUMENT, from the document's edges)."""
     width = line_width(rules)
-    return sorted(
-        {line_digest(line) for line in text.split("\n") if chrome_candidate(line, rules, width)}
-    )
+    lines = [line for line in text.split("\n") if chrome_candidate(line, rules, width)]
+    half = MAX_DIGESTS_PER_DOCUMENT // 2
+    if len(lines) > MAX_DIGESTS_PER_DOCUMENT:
+        lines = lines[:half] + lines[-half:]
+    return sorted({line_digest(line) for line in lines})
 
 
 def paragraphs_of(lines: list[str]) -> list[list[int]]:
