@@ -450,13 +450,16 @@ def command_fit_model(args: argparse.Namespace) -> int:
     if args.release:
         args.no_corpus = False
         corpus = dict(corpus_statistics(args).counts)
-    model = fit_decision_model(rules, args.examples, args.seed, corpus)
-    path = Path(args.rules) / "kk" / "decision_model.toml"
-    write_model(model, path)
-    print(
-        f"wrote {path}: {model.about['examples_fitted']} examples fitted, "
-        f"{model.about['examples_held_out']} held out for calibration (seed {args.seed})"
-    )
+    if args.only != "spelling":
+        model = fit_decision_model(rules, args.examples, args.seed, corpus)
+        path = Path(args.rules) / "kk" / "decision_model.toml"
+        write_model(model, path)
+        print(
+            f"wrote {path}: {model.about['examples_fitted']} examples fitted, "
+            f"{model.about['examples_held_out']} held out for calibration (seed {args.seed})"
+        )
+    if args.only == "ocr":
+        return 0
     spelling = fit_spelling_model(rules, args.spelling_examples, args.seed)
     path = Path(args.rules) / SPELLING_MODEL_PATH
     write_spelling_model(spelling, path)
@@ -690,6 +693,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also draw words and names from this release's corpus statistics",
     )
     fit.add_argument("--examples", type=int, default=8000, help="examples to draw (default: 8000)")
+    fit.add_argument(
+        "--only",
+        choices=["ocr", "spelling"],
+        help="fit and write only the OCR decision model or only the spelling merge model",
+    )
     fit.add_argument(
         "--spelling-examples",
         type=int,

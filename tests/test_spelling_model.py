@@ -126,3 +126,16 @@ def test_bench_calibration_prints_the_spelling_merges_table(capsys, monkeypatch,
     out = capsys.readouterr().out
     assert "held-out simulated spelling merges" in out
     assert "predicted     merges" in out
+
+
+def test_fit_model_writes_the_spelling_model_from_its_seed(tmp_path):
+    from flows.cli import main
+    from flows.spelling_training import fit_spelling_model
+
+    folder = tmp_path / "rules"
+    shutil.copytree(PROJECT / "rules", folder)
+    arguments = ["fit-model", "--rules", str(folder), "--seed", "5", "--spelling-examples", "600"]
+    assert main([*arguments, "--only", "spelling"]) == 0
+    written = (folder / SPELLING_MODEL_PATH).read_text(encoding="utf-8")
+    assert written == spelling_model_text(fit_spelling_model(RULES, 600, 5))
+    assert load_rules(folder).fingerprint != RULES.fingerprint  # part of the rules' fingerprint
