@@ -7,7 +7,8 @@ on any gold files given. On gold passages an OCR edit counts as right when it gi
 the gold passage has where the raw and gold words align one for one (letter case aside); where
 they do not, when its result is a word of the gold passage and the word it replaced is not.
 Then the precision and recall of the edits the shipped rules apply (by the `decision` of
-rules/pipeline.toml), and of those the model would apply at `precision`.
+rules/pipeline.toml), and of those the model would apply at `precision`. The same table for the
+spelling stage's merges, on held-out simulated merges (flows/spelling_training.py).
 """
 
 from __future__ import annotations
@@ -44,6 +45,21 @@ def synthetic_outcomes(rules: Rules, size: int) -> list[Outcome]:
         (model.right(x.features), bool(x.choice))
         for x in labelled_examples(rules, size, HELD_OUT_SEED)
     ]
+
+
+def spelling_outcomes(rules: Rules, size: int) -> list[Outcome]:
+    """Each held-out simulated spelling merge (flows/spelling_training.py, a seed the shipped
+    model was not fitted with): its probability, and whether merging would be right. As many
+    proposals are drawn as the model was fitted on (`size` if it does not say): they share one
+    simulated corpus, whose size sets how often a form has rivals."""
+    from flows.spelling_training import labelled_merges
+
+    model = rules.spelling_model
+    if model is None:
+        raise ValueError("the rules have no kk/spelling_model.toml; run `tazala fit-model`")
+    drawn = int(model.about.get("proposals_drawn", size))
+    merges = labelled_merges(rules, drawn, HELD_OUT_SEED)
+    return [(model.right(x.features), bool(x.right)) for x in merges]
 
 
 def gold_outcomes(
@@ -94,8 +110,8 @@ def edit_is_right(
     return after in gold_words and before not in gold_words
 
 
-def reliability_rows(outcomes: list[Outcome], title: str) -> list[str]:
-    rows = [title, "  predicted      edits   mean predicted   share right   gap"]
+def reliability_rows(outcomes: list[Outcome], title: str, what: str = "edits") -> list[str]:
+    rows = [title, f"  predicted  {what:>9}   mean predicted   share right   gap"]
     for b in range(BINS):
         low, high = b / BINS, (b + 1) / BINS
         inside = [(p, r) for p, r in outcomes if low <= p < high or (b == BINS - 1 and p == 1.0)]
@@ -145,6 +161,14 @@ def bench_calibration(
     outcomes = synthetic_outcomes(rules, size)
     rows = reliability_rows(outcomes, f"held-out synthetic errors (seed {HELD_OUT_SEED}):")
     rows += threshold_rows(outcomes, threshold, precision, None)
+    if rules.spelling_model is not None:
+        from flows.stages.spelling import merge_threshold
+
+        merges = spelling_outcomes(rules, size)
+        title = f"held-out simulated spelling merges (seed {HELD_OUT_SEED}):"
+        rows += [""] + reliability_rows(merges, title, "merges")
+        share = rules.threshold("spelling")
+        rows += threshold_rows(merges, merge_threshold(rules), share, None)
     together: tuple[list[Outcome], list[Applied]] = ([], [])
     for path in gold:
         outcomes, shipped = gold_outcomes([path], rules, statistics)

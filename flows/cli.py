@@ -438,8 +438,11 @@ def command_bench(args: argparse.Namespace) -> int:
 
 
 def command_fit_model(args: argparse.Namespace) -> int:
-    """Fit the decision model and write it into the rules folder (kk/decision_model.toml)."""
-    from flows.kazakh.model import write_model
+    """Fit the OCR decision model and the spelling merge model and write them into the rules
+    folder (kk/decision_model.toml, kk/spelling_model.toml), both from one seed."""
+    from flows.kazakh.model import write_model, write_spelling_model
+    from flows.rules import SPELLING_MODEL_PATH
+    from flows.spelling_training import fit_spelling_model
     from flows.training import fit_decision_model
 
     rules = load_rules(args.rules)
@@ -447,12 +450,22 @@ def command_fit_model(args: argparse.Namespace) -> int:
     if args.release:
         args.no_corpus = False
         corpus = dict(corpus_statistics(args).counts)
-    model = fit_decision_model(rules, args.examples, args.seed, corpus)
-    path = Path(args.rules) / "kk" / "decision_model.toml"
-    write_model(model, path)
+    if args.only != "spelling":
+        model = fit_decision_model(rules, args.examples, args.seed, corpus)
+        path = Path(args.rules) / "kk" / "decision_model.toml"
+        write_model(model, path)
+        print(
+            f"wrote {path}: {model.about['examples_fitted']} examples fitted, "
+            f"{model.about['examples_held_out']} held out for calibration (seed {args.seed})"
+        )
+    if args.only == "ocr":
+        return 0
+    spelling = fit_spelling_model(rules, args.spelling_examples, args.seed)
+    path = Path(args.rules) / SPELLING_MODEL_PATH
+    write_spelling_model(spelling, path)
     print(
-        f"wrote {path}: {model.about['examples_fitted']} examples fitted, "
-        f"{model.about['examples_held_out']} held out for calibration (seed {args.seed})"
+        f"wrote {path}: {spelling.about['merges_fitted']} simulated merges fitted, "
+        f"{spelling.about['merges_held_out']} held out for calibration (seed {args.seed})"
     )
     return 0
 
@@ -669,7 +682,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(handler=command_bench)
     fit = commands.add_parser(
         "fit-model",
-        help="fit the OCR decision model on errors simulated from the installed word lists",
+        help="fit the OCR decision model and the spelling merge model on errors simulated "
+        "from the installed word lists",
     )
     fit.add_argument("--rules", default=default_rules(), help="rules folder")
     fit.add_argument("--seed", type=int, default=1, help="the examples' seed (default: 1)")
@@ -679,6 +693,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="also draw words and names from this release's corpus statistics",
     )
     fit.add_argument("--examples", type=int, default=8000, help="examples to draw (default: 8000)")
+    fit.add_argument(
+        "--only",
+        choices=["ocr", "spelling"],
+        help="fit and write only the OCR decision model or only the spelling merge model",
+    )
+    fit.add_argument(
+        "--spelling-examples",
+        type=int,
+        default=8000,
+        help="simulated spelling merges to draw for kk/spelling_model.toml (default: 8000)",
+    )
     fit.set_defaults(handler=command_fit_model)
 
     confusions = commands.add_parser(

@@ -44,6 +44,7 @@ STYLE_SETTINGS = {"quotes": {"keep", "guillemets", "straight"}, "dashes": {"keep
 # or a fit on the run's own corpus statistics (flows/pipeline.py, task fit-decision-model)
 MODEL_SOURCES = ("rules", "corpus")
 MODEL_PATH = "kk/decision_model.toml"  # the decision model in a rules folder
+SPELLING_MODEL_PATH = "kk/spelling_model.toml"  # the spelling stage's merge model
 MODEL_SEED, MODEL_EXAMPLES = 1, 8000  # defaults of [ocr] model_seed and model_examples
 MIN_MODEL_EXAMPLES = 200  # fewer leave too few held-out examples to calibrate on
 
@@ -128,6 +129,7 @@ class Rules:
     hyphenated: frozenset[str] = frozenset()  # kk/hyphenated.txt: `-ақ` particles, `де-факто`
     variants: VariantOverrides = VariantOverrides()  # kk/variants.tsv: pinned, forbidden merges
     decision_model: Any = None  # flows.kazakh.model.DecisionModel: kk/decision_model.toml
+    spelling_model: Any = None  # flows.kazakh.model.SpellingModel: kk/spelling_model.toml
 
     def parameter(self, stage: str, name: str, default: Any) -> Any:
         return self.parameters.get(stage, {}).get(name, default)
@@ -235,6 +237,7 @@ def _load_rules(folder: str, fingerprint: str) -> Rules:
         ),
         variants=read_variants(root / "kk" / "variants.tsv"),
         decision_model=read_decision_model(root / MODEL_PATH),
+        spelling_model=read_spelling_model(root / SPELLING_MODEL_PATH),
     )
 
 
@@ -262,6 +265,16 @@ def read_decision_model(path: Path) -> Any:
 
     try:
         return read_model(path)
+    except ModelError as error:
+        raise RulesError(str(error)) from error
+
+
+def read_spelling_model(path: Path) -> Any:
+    from flows.kazakh.model import ModelError
+    from flows.kazakh.model import read_spelling_model as read
+
+    try:
+        return read(path)
     except ModelError as error:
         raise RulesError(str(error)) from error
 

@@ -300,3 +300,92 @@ def read_model(path: Path) -> DecisionModel | None:
         ) from error
     about = dict(data.get("about", {}))
     return DecisionModel(parts[0], parts[1], about, thresholds, curve)
+
+
+# ---------------------------------------------------------------------------------------------
+# The spelling stage's merge model: rules/kk/spelling_model.toml
+
+
+@dataclass(frozen=True)
+class SpellingModel:
+    """P(a proposed spelling merge is right): one calibrated logistic regression over the
+    variant finder's features (flows/kazakh/variants.py, MERGE_FEATURES)."""
+
+    merge: Logistic
+    about: dict[str, object] = field(default_factory=dict)
+    thresholds: dict[float, float] = field(default_factory=dict)  # as DecisionModel's
+    # Platt's probability -> P(the merge is right), isotonic on the same held-out merges: a
+    # sigmoid of one logit cannot bend where the simulated kinds of merge mix (points and
+    # values, interpolated; empty: Platt's probability as it is)
+    curve: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+
+    def right(self, features: dict[str, float]) -> float:
+        return interpolate(self.curve, self.merge.probability(features))
+
+    def threshold_for(self, precision: float) -> float:
+        """The probability a merge needs for the applied merges to be right `precision` of
+        the time on the held-out examples (as DecisionModel.threshold_for); beyond the table,
+        the precision itself (calibrated: each merge that sure)."""
+        known = [p for p in self.thresholds if p >= precision - 1e-9]
+        return self.thresholds[min(known)] if known else precision
+
+
+def write_spelling_model(model: SpellingModel, path: Path) -> None:
+    path.write_text(spelling_model_text(model), encoding="utf-8")
+
+
+def spelling_model_text(model: SpellingModel) -> str:
+    """The model as readable TOML: the same model gives the same text, byte for byte."""
+    lines = [
+        "# The spelling stage's merge model (flows/kazakh/variants.py), written by",
+        "# `tazala fit-model`. Do not tune by hand: refit it. `merge` is P(merging the form",
+        "# into the canonical spelling the corpus uses is right) =",
+        "# sigmoid(a * sum(weight * feature) + b), a and b the Platt calibration on held-out",
+        "# simulated merges.",
+        "",
+        "[about]",
+    ]
+    lines += [f"{key} = {toml_value(value)}" for key, value in model.about.items()]
+    lines += [
+        "",
+        "[merge]",
+        f"platt_a = {model.merge.platt[0]:.6f}",
+        f"platt_b = {model.merge.platt[1]:.6f}",
+        "",
+        "[merge.weights]",
+    ]
+    lines += [f"{feature} = {weight:.6f}" for feature, weight in model.merge.weights.items()]
+    points, values = model.curve
+    lines += ["", "# P(the merge is right): the calibrated merge probability mapped through these"]
+    lines += ["[right]", f"points = {list(points)}", f"values = {list(values)}"]
+    lines += [
+        "",
+        "# the probability a merge needs for the applied merges to be right this share of the",
+        "# time on the held-out examples: [spelling] confidence_threshold picks one",
+        "[thresholds]",
+    ]
+    lines += [f'"{precision:.2f}" = {t}' for precision, t in sorted(model.thresholds.items())]
+    return "\n".join(lines) + "\n"
+
+
+def read_spelling_model(path: Path) -> SpellingModel | None:
+    """The spelling model file, or None when the rules folder has none (the finder then
+    keeps its hand-set odds)."""
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        section = data["merge"]
+        weights = {str(k): float(v) for k, v in section["weights"].items()}
+        merge = Logistic(weights, (float(section["platt_a"]), float(section["platt_b"])))
+        thresholds = {float(k): float(v) for k, v in data.get("thresholds", {}).items()}
+        right = data.get("right", {})
+        curve = (
+            tuple(float(v) for v in right.get("points", ())),
+            tuple(float(v) for v in right.get("values", ())),
+        )
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
+        raise ModelError(
+            f"{path}: not a spelling model ({error}); run `tazala fit-model` to write it again"
+        ) from error
+    return SpellingModel(merge, dict(data.get("about", {})), thresholds, curve)

@@ -19,12 +19,19 @@ What keeps distinct words apart:
 
 A variant found for a form is also applied to the forms built on it (`хрушевтің`: the stem
 `хрушев` is a variant of `хрущев`), and `rules/kk/variants.tsv` pins or forbids a mapping.
+
+How sure a merge is: the hand-set odds below rank the neighbours (which one is the canonical
+form); the probability that merging into it is right comes from the fitted, calibrated merge
+model of rules/kk/spelling_model.toml (flows/spelling_training.py) over MERGE_FEATURES. Without
+a model file, the odds normalised over the rivals stand in for it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from spellchecker import SpellChecker
 
@@ -38,6 +45,26 @@ MIN_STEM = 4  # the stem of an inflected variant (хрушев-тің)
 VALID_ODDS = 20.0  # a form the lexicon knows against one it does not, all else equal
 ATTESTED_ODDS = 4.0  # a form the corpus uses often (a name, a loan) against a rarer one
 LENGTH_EDIT_ODDS = 0.5  # an inserted or dropped letter is less often a slip than a swapped one
+MAX_RIVALS = 3  # rivals kept as evidence and counted as a feature
+# What the merge model weighs: the quantities the hand-set odds use, and what else the finder
+# knows about the form, its canonical spelling and their rivals.
+MERGE_FEATURES = (
+    "log_count",  # log(1 + corpus uses of the form)
+    "log_canonical",  # log(1 + corpus uses of the canonical form)
+    "canonical_valid",  # the lexicon knows the canonical form
+    # the counts again when it does not: then they are all the evidence there is (the corpus'
+    # own spelling against a distinct word), and weigh otherwise than beside a known word
+    "unknown_log_count",
+    "unknown_log_canonical",
+    "form_attested",  # the corpus uses the form attested_min_count times or more
+    "length_edit",  # a letter inserted or dropped, not swapped
+    "canonical_name",  # the corpus writes the canonical form with a capital
+    "form_name",  # and the form
+    "rivals",  # other neighbours that could be the word (up to MAX_RIVALS)
+    "rival_valid",  # one of them is a word the lexicon knows
+    "rival_log_count",  # log(1 + corpus uses of the most used one)
+    "stem",  # an inflected form, judged by its stem
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +80,10 @@ class Variant:
     confidence: float
     rivals: tuple[tuple[str, int], ...] = ()  # other neighbours that could be the word
     stem: str = ""  # for an inflected form: the variant stem it is built on
+    # what the merge model weighed (MERGE_FEATURES), and whether it decided (False: the
+    # hand-set odds, no model file)
+    features: dict[str, float] = field(default_factory=dict, compare=False)
+    modelled: bool = False
 
     def evidence(self) -> dict[str, object]:
         found = {
@@ -64,6 +95,10 @@ class Variant:
         }
         if self.stem:
             found["stem"] = self.stem
+        if self.features:
+            found["features"] = {name: round(v, 4) for name, v in self.features.items()}
+            found["probability"] = self.confidence
+            found["decided_by"] = "spelling model" if self.modelled else "hand-set odds"
         return found
 
 
@@ -93,9 +128,14 @@ class VariantFinder:
     """The variants of one corpus' forms, decided once per form type."""
 
     def __init__(
-        self, lexicon: Lexicon, confusable: frozenset[tuple[str, str]], overrides: VariantOverrides
+        self,
+        lexicon: Lexicon,
+        confusable: frozenset[tuple[str, str]],
+        overrides: VariantOverrides,
+        model: Any = None,  # flows.kazakh.model.SpellingModel, or None: the hand-set odds
     ) -> None:
         self.lexicon = lexicon
+        self.model = model
         self.counts = lexicon.counts  # lower-case form -> corpus uses
         self.confusable = confusable
         self.overrides = overrides
@@ -135,10 +175,14 @@ class VariantFinder:
         if not scored:
             return None
         odds, canonical, edit = scored[0]
-        rivals = tuple((other, self.counts[other]) for _, other, _ in scored[1:4])
-        # the form as written and each neighbour share the probability by their odds: a rival
-        # of the same standing halves it (the corpus does not say which word it is)
-        confidence = odds / (1.0 + sum(other_odds for other_odds, _, _ in scored))
+        rivals = tuple((other, self.counts[other]) for _, other, _ in scored[1 : 1 + MAX_RIVALS])
+        features = self.merge_features(form, count, canonical, edit, rivals)
+        if self.model is not None:
+            confidence = self.model.right(features)
+        else:
+            # the form as written and each neighbour share the probability by their odds: a
+            # rival of the same standing halves it (the corpus does not say which word it is)
+            confidence = odds / (1.0 + sum(other_odds for other_odds, _, _ in scored))
         return Variant(
             form,
             canonical,
@@ -148,7 +192,37 @@ class VariantFinder:
             self.lexicon.is_word(canonical),
             round(confidence, 3),
             rivals,
+            features=features,
+            modelled=self.model is not None,
         )
+
+    def merge_features(
+        self,
+        form: str,
+        count: int,
+        canonical: str,
+        edit: str,
+        rivals: tuple[tuple[str, int], ...],
+        stem: bool = False,
+    ) -> dict[str, float]:
+        """What the merge model weighs about merging `form` into `canonical` (MERGE_FEATURES)."""
+        valid = self.lexicon.is_word(canonical)
+        log_count, log_canonical = math.log1p(count), math.log1p(self.counts[canonical])
+        return {
+            "log_count": log_count,
+            "log_canonical": log_canonical,
+            "canonical_valid": float(valid),
+            "unknown_log_count": 0.0 if valid else log_count,
+            "unknown_log_canonical": 0.0 if valid else log_canonical,
+            "form_attested": float(count >= self.lexicon.attested_min_count),
+            "length_edit": float(edit[0] in "+-"),
+            "canonical_name": float(self._name(canonical)),
+            "form_name": float(self.counts.get(form, 0) > 0 and self._name(form)),
+            "rivals": float(len(rivals)),
+            "rival_valid": float(any(self.lexicon.is_word(other) for other, _ in rivals)),
+            "rival_log_count": math.log1p(max((n for _, n in rivals), default=0)),
+            "stem": float(stem),
+        }
 
     def _neighbours(self, form: str, count: int) -> Iterator[tuple[float, str, str]]:
         """The corpus forms one allowed edit from `form` that could be its spelling, each with
@@ -206,6 +280,12 @@ class VariantFinder:
             canonical = found.canonical + tail
             if found.valid and not self.lexicon.is_word(canonical):
                 continue
+            features = found.features
+            confidence = found.confidence
+            if features:  # the stem's own, as an inflected form's
+                features = {**features, "stem": 1.0}
+                if self.model is not None:
+                    confidence = round(self.model.right(features), 3)
             return Variant(
                 form,
                 canonical,
@@ -213,9 +293,11 @@ class VariantFinder:
                 count,
                 self.counts.get(canonical, 0),
                 found.valid,
-                found.confidence,
+                confidence,
                 found.rivals,
                 stem,
+                features,
+                found.modelled,
             )
         return None
 

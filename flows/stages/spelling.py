@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flows.document import Changes, Edit
 from flows.kazakh.variants import Variant, VariantFinder, confusable_letters
-from flows.rules import CYRILLIC_WORD
+from flows.rules import CYRILLIC_WORD, Rules
 from flows.stages.base import Context, Stage, per_corpus
 from flows.stages.ocr import (
     by_paragraph,
@@ -32,7 +32,9 @@ def finder_for(context: Context) -> VariantFinder:
     def build() -> VariantFinder:
         rules = context.rules
         lexicon = corrector_for(context).lexicon
-        return VariantFinder(lexicon, confusable_letters(rules.confusions), rules.variants)
+        return VariantFinder(
+            lexicon, confusable_letters(rules.confusions), rules.variants, rules.spelling_model
+        )
 
     return per_corpus(_FINDERS, context, build)
 
@@ -43,7 +45,7 @@ def fix_spelling(text: str, context: Context) -> tuple[str, Changes]:
         return text, changes
     finder = finder_for(context)
     is_kazakh = corrector_for(context).is_kazakh
-    threshold = context.rules.threshold("spelling")
+    threshold = merge_threshold(context.rules)
     units = context.rules.units
 
     def fix_paragraph(paragraph: str, offset: int) -> str:
@@ -61,6 +63,15 @@ def fix_spelling(text: str, context: Context) -> tuple[str, Changes]:
         return splice(paragraph, replacements)
 
     return by_paragraph(text, fix_paragraph), changes
+
+
+def merge_threshold(rules: Rules) -> float:
+    """The probability a merge needs: `[spelling] confidence_threshold` is the share of applied
+    merges that must be right, which the merge model's held-out table turns into a probability
+    (as the OCR stage's `precision`); without a model, each merge's hand-set confidence."""
+    precision = rules.threshold("spelling")
+    model = rules.spelling_model
+    return model.threshold_for(precision) if model else precision
 
 
 def merge_edit(word: str, variant: Variant, position: int) -> Edit:
