@@ -165,3 +165,20 @@ def test_a_gold_edit_is_right_where_it_gives_the_aligned_word(case):
     meant = words_meant(case["raw"], case["gold"])
     gold_words = set(WORD.findall(case["gold"]))
     assert edit_is_right(case["before"], case["after"], meant, gold_words) == case["right"]
+
+
+def test_the_shipped_model_is_what_fit_model_makes_from_its_seed(tmp_path):
+    """rules/kk/decision_model.toml is reproducible: `tazala fit-model` with the seed and the
+    example count its [about] names writes the same file. A change to the features, the
+    candidates or the confusion table that leaves it stale fails here: refit it
+    (`tazala fit-model --only ocr`) and say the eval before and after in the commit."""
+    from flows.kazakh.model import write_model
+    from flows.training import fit_decision_model
+
+    shipped = PROJECT / "rules" / "kk" / "decision_model.toml"
+    about = re.search(r"seed = (\d+)\nexamples_drawn = (\d+)", shipped.read_text())
+    assert about, "the shipped model names its seed and examples"
+    rules = load_rules(PROJECT / "rules")
+    refitted = tmp_path / "decision_model.toml"
+    write_model(fit_decision_model(rules, int(about[2]), int(about[1])), refitted)
+    assert refitted.read_text() == shipped.read_text()
