@@ -43,3 +43,17 @@ def corpus(tmp_path):
     folder = tmp_path / "corpus"
     shutil.copytree(DATA / "corpus", folder)
     return folder
+
+
+def assert_calibrated(outcomes: list[tuple[float, bool]]) -> int:
+    """Every probability bin (tenths) with 50 cases or more is within 0.10 of the share of
+    its cases that are right (the issue's criterion); returns how many bins were judged."""
+    judged = 0
+    for low in (i / 10 for i in range(10)):
+        inside = [(p, r) for p, r in outcomes if low <= p < low + 0.1 or p == low + 0.1 == 1.0]
+        if len(inside) >= 50:
+            mean = sum(p for p, _ in inside) / len(inside)
+            share = sum(r for _, r in inside) / len(inside)
+            assert abs(mean - share) <= 0.10, (low, len(inside), mean, share)
+            judged += 1
+    return judged

@@ -8,7 +8,7 @@ import re
 import shutil
 from types import MappingProxyType
 
-from conftest import PROJECT
+from conftest import PROJECT, assert_calibrated
 
 from flows.kazakh.model import (
     Logistic,
@@ -105,27 +105,7 @@ def test_the_shipped_spelling_model_is_calibrated_on_held_out_simulated_merges()
     from flows.calibration import spelling_outcomes
 
     outcomes = spelling_outcomes(RULES, 3000)
-    judged = 0
-    for low in (i / 10 for i in range(10)):
-        inside = [(p, r) for p, r in outcomes if low <= p < low + 0.1 or p == low + 0.1 == 1.0]
-        if len(inside) >= 50:  # the criterion: bins of 50 cases or more
-            mean = sum(p for p, _ in inside) / len(inside)
-            share = sum(r for _, r in inside) / len(inside)
-            assert abs(mean - share) <= 0.10, (low, len(inside), mean, share)
-            judged += 1
-    assert judged >= 3
-
-
-def test_bench_calibration_prints_the_spelling_merges_table(capsys, monkeypatch, tmp_path):
-    from flows.cli import main
-
-    monkeypatch.chdir(tmp_path)  # no release here: no corpus statistics
-    assert (
-        main(["bench", "calibration", "--examples", "300", "--rules", str(PROJECT / "rules")]) == 0
-    )
-    out = capsys.readouterr().out
-    assert "held-out simulated spelling merges" in out
-    assert "predicted     merges" in out
+    assert assert_calibrated(outcomes) >= 3
 
 
 def test_fit_model_writes_the_spelling_model_from_its_seed(tmp_path):

@@ -74,8 +74,14 @@ class DecisionModel:
     def threshold_for(self, precision: float) -> float:
         """The probability an edit needs for the applied edits to be right `precision` of
         the time; beyond the table, the precision itself (calibrated: each edit that sure)."""
-        known = [p for p in self.thresholds if p >= precision - 1e-9]
-        return self.thresholds[min(known)] if known else precision
+        return threshold_in(self.thresholds, precision)
+
+
+def threshold_in(thresholds: dict[float, float], precision: float) -> float:
+    """The lowest probability of a model's held-out table that keeps `precision`; beyond the
+    table, the precision itself (calibrated: each decision that sure)."""
+    known = [p for p in thresholds if p >= precision - 1e-9]
+    return thresholds[min(known)] if known else precision
 
 
 PRECISIONS = tuple(round(0.80 + 0.01 * i, 2) for i in range(20))  # 0.80 .. 0.99
@@ -245,25 +251,32 @@ def model_text(model: DecisionModel) -> str:
     for key, value in model.about.items():
         lines.append(f"{key} = {toml_value(value)}")
     for name, part in (("wrong", model.wrong), ("choice", model.choice)):
-        lines += [
-            "",
-            f"[{name}]",
-            f"platt_a = {part.platt[0]:.6f}",
-            f"platt_b = {part.platt[1]:.6f}",
-        ]
-        lines += ["", f"[{name}.weights]"]
-        lines += [f"{feature} = {weight:.6f}" for feature, weight in part.weights.items()]
-    points, values = model.right_curve
-    lines += ["", "# P(the edit is right): wrong x choice mapped through these points", "[right]"]
-    lines += [f"points = {list(points)}", f"values = {list(values)}"]
+        lines += logistic_lines(name, part)
+    lines += ["", "# P(the edit is right): wrong x choice mapped through these points"]
+    lines += curve_lines(model.right_curve)
     lines += [
         "",
         "# the probability an edit needs for the applied edits to be right this share of the",
         "# time on the held-out examples: confidence_threshold in pipeline.toml picks one",
-        "[thresholds]",
     ]
-    lines += [f'"{precision:.2f}" = {t}' for precision, t in sorted(model.thresholds.items())]
+    lines += threshold_lines(model.thresholds)
     return "\n".join(lines) + "\n"
+
+
+def logistic_lines(name: str, part: Logistic) -> list[str]:
+    """A calibrated logistic regression's TOML sections: [name] and [name.weights]."""
+    lines = ["", f"[{name}]", f"platt_a = {part.platt[0]:.6f}", f"platt_b = {part.platt[1]:.6f}"]
+    lines += ["", f"[{name}.weights]"]
+    return lines + [f"{feature} = {weight:.6f}" for feature, weight in part.weights.items()]
+
+
+def curve_lines(curve: tuple[tuple[float, ...], tuple[float, ...]]) -> list[str]:
+    points, values = curve
+    return ["[right]", f"points = {list(points)}", f"values = {list(values)}"]
+
+
+def threshold_lines(thresholds: dict[float, float]) -> list[str]:
+    return ["[thresholds]"] + [f'"{p:.2f}" = {t}' for p, t in sorted(thresholds.items())]
 
 
 def toml_value(value: object) -> str:
@@ -276,6 +289,24 @@ class ModelError(ValueError):
     pass
 
 
+def read_logistic(section: dict) -> Logistic:
+    """A [name] section and its [name.weights] (KeyError, ValueError: not a model)."""
+    weights = {str(k): float(v) for k, v in section["weights"].items()}
+    return Logistic(weights, (float(section["platt_a"]), float(section["platt_b"])))
+
+
+def read_thresholds_and_curve(
+    data: dict,
+) -> tuple[dict[float, float], tuple[tuple[float, ...], tuple[float, ...]]]:
+    thresholds = {float(k): float(v) for k, v in data.get("thresholds", {}).items()}
+    right = data.get("right", {})
+    curve = (
+        tuple(float(v) for v in right.get("points", ())),
+        tuple(float(v) for v in right.get("values", ())),
+    )
+    return thresholds, curve
+
+
 def read_model(path: Path) -> DecisionModel | None:
     """The model file, or None when the rules folder has none (the stage then refuses to
     guess: see flows/stages/ocr.py)."""
@@ -283,17 +314,8 @@ def read_model(path: Path) -> DecisionModel | None:
         return None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        parts = []
-        for name in ("wrong", "choice"):
-            section = data[name]
-            weights = {str(k): float(v) for k, v in section["weights"].items()}
-            parts.append(Logistic(weights, (float(section["platt_a"]), float(section["platt_b"]))))
-        thresholds = {float(k): float(v) for k, v in data.get("thresholds", {}).items()}
-        right = data.get("right", {})
-        curve = (
-            tuple(float(v) for v in right.get("points", ())),
-            tuple(float(v) for v in right.get("values", ())),
-        )
+        parts = [read_logistic(data[name]) for name in ("wrong", "choice")]
+        thresholds, curve = read_thresholds_and_curve(data)
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
         raise ModelError(
             f"{path}: not a decision model ({error}); run `tazala fit-model` to write it again"
@@ -324,10 +346,8 @@ class SpellingModel:
 
     def threshold_for(self, precision: float) -> float:
         """The probability a merge needs for the applied merges to be right `precision` of
-        the time on the held-out examples (as DecisionModel.threshold_for); beyond the table,
-        the precision itself (calibrated: each merge that sure)."""
-        known = [p for p in self.thresholds if p >= precision - 1e-9]
-        return self.thresholds[min(known)] if known else precision
+        the time on the held-out examples (as DecisionModel.threshold_for)."""
+        return threshold_in(self.thresholds, precision)
 
 
 def write_spelling_model(model: SpellingModel, path: Path) -> None:
@@ -346,25 +366,15 @@ def spelling_model_text(model: SpellingModel) -> str:
         "[about]",
     ]
     lines += [f"{key} = {toml_value(value)}" for key, value in model.about.items()]
-    lines += [
-        "",
-        "[merge]",
-        f"platt_a = {model.merge.platt[0]:.6f}",
-        f"platt_b = {model.merge.platt[1]:.6f}",
-        "",
-        "[merge.weights]",
-    ]
-    lines += [f"{feature} = {weight:.6f}" for feature, weight in model.merge.weights.items()]
-    points, values = model.curve
+    lines += logistic_lines("merge", model.merge)
     lines += ["", "# P(the merge is right): the calibrated merge probability mapped through these"]
-    lines += ["[right]", f"points = {list(points)}", f"values = {list(values)}"]
+    lines += curve_lines(model.curve)
     lines += [
         "",
         "# the probability a merge needs for the applied merges to be right this share of the",
         "# time on the held-out examples: [spelling] confidence_threshold picks one",
-        "[thresholds]",
     ]
-    lines += [f'"{precision:.2f}" = {t}' for precision, t in sorted(model.thresholds.items())]
+    lines += threshold_lines(model.thresholds)
     return "\n".join(lines) + "\n"
 
 
@@ -375,15 +385,8 @@ def read_spelling_model(path: Path) -> SpellingModel | None:
         return None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        section = data["merge"]
-        weights = {str(k): float(v) for k, v in section["weights"].items()}
-        merge = Logistic(weights, (float(section["platt_a"]), float(section["platt_b"])))
-        thresholds = {float(k): float(v) for k, v in data.get("thresholds", {}).items()}
-        right = data.get("right", {})
-        curve = (
-            tuple(float(v) for v in right.get("points", ())),
-            tuple(float(v) for v in right.get("values", ())),
-        )
+        merge = read_logistic(data["merge"])
+        thresholds, curve = read_thresholds_and_curve(data)
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
         raise ModelError(
             f"{path}: not a spelling model ({error}); run `tazala fit-model` to write it again"
