@@ -73,16 +73,25 @@ def link_line(line: str, rules: Rules, settings: ChromeSettings) -> str | None:
         return None
     if is_menu(stripped, settings):
         return "menu"
-    if URL.search(stripped) and len(WORD.findall(URL.sub(" ", stripped))) <= 2:
+    # each pattern is tried only where a character it needs is in the line: most lines of a
+    # text are prose, and every line passes here
+    if (
+        ("." in stripped or "://" in stripped)
+        and URL.search(stripped)
+        and len(WORD.findall(URL.sub(" ", stripped))) <= 2
+    ):
         return "links"
     words = [w.lower() for w in WORD.findall(stripped)]
     kinds = [rules.chrome_words.get(w) for w in words]
     if len(words) >= 2 and all(kinds) and "share" in kinds:
         return "share-bar"
-    if COPYRIGHT.search(stripped) or ("©" in stripped and "rights" in kinds):
+    if ("©" in stripped or "(" in stripped) and (
+        COPYRIGHT.search(stripped) or ("©" in stripped and "rights" in kinds)
+    ):
         return "copyright"  # a site's footer, a book's imprint: not its text
     if (
-        LINK_END.search(stripped)
+        stripped[-1] in "»›→"
+        and LINK_END.search(stripped)
         and "«" not in stripped
         and 0 < len(words) <= settings.link_words
         and not TERMINAL.search(LINK_END.sub("", stripped))
@@ -96,6 +105,8 @@ def is_menu(stripped: str, settings: ChromeSettings) -> bool:
     that starts and ends with `|` is a table row, not a menu."""
     if stripped.startswith("|") and stripped.endswith("|"):
         return False
+    if "|" not in stripped and "•" not in stripped and "·" not in stripped:
+        return False  # most lines: no separator, nothing to split
     items = [item for item in MENU_SEPARATOR.split(stripped) if item]
     return len(items) >= settings.menu_min_items and all(
         WORD.search(item)

@@ -128,6 +128,8 @@ SETTLE_ROUNDS = 3
 def settled_line(line: str, style: dict[str, str], changes: Changes) -> str:
     """A glued mark shows its role by position, which can settle a neighbour's: the line is
     fixed again while that changes it, a bounded number of rounds (linear)."""
+    if not QUOTE.search(line):
+        return line  # most lines of a text quote nothing
     for _ in range(SETTLE_ROUNDS):
         fixed = fix_line(line, style, changes)
         if fixed == line:
