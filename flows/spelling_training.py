@@ -23,11 +23,8 @@ from dataclasses import dataclass
 
 from flows.kazakh.lexicon import base_lexicon
 from flows.kazakh.model import (
-    Logistic,
     SpellingModel,
     fit_isotonic,
-    fit_model,
-    fit_platt,
     precision_thresholds,
 )
 from flows.kazakh.variants import (
@@ -39,7 +36,15 @@ from flows.kazakh.variants import (
 )
 from flows.rules import Rules, VariantOverrides
 from flows.synthetic import case_suffixes
-from flows.training import CYRILLIC, Channel, gap_word, word_sources, zipf_count
+from flows.training import (
+    CYRILLIC,
+    Channel,
+    calibrated,
+    gap_word,
+    held_out_split,
+    word_sources,
+    zipf_count,
+)
 
 RIGHT_SHARE = 0.75  # of the proposals drawn: slips of a word the corpus uses (before SLIP_RATE)
 NAME_SHARE = 0.2  # of the words slipped: names of the ru list, in their capital
@@ -53,7 +58,6 @@ UNKNOWN_NEIGHBOUR = 0.3
 UNKNOWN_SHARE = 0.4
 LETTER_SLIP = 0.3  # of the slips: a letter doubled, dropped or two swapped round, not a confusion
 VALID_NEIGHBOUR_TRIES = 4  # draws for a neighbour the lexicon knows, for a wrong merge
-HELD_OUT = 0.25  # of the proposals: the Platt calibration's, never the fit's
 
 
 @dataclass(frozen=True)
@@ -184,15 +188,9 @@ def labelled_merges(rules: Rules, size: int, seed: int) -> list[LabelledMerge]:
 def fit_spelling_model(rules: Rules, size: int, seed: int) -> SpellingModel:
     """Fit the merge model on `size` drawn proposals, a quarter held out for its calibration
     (Platt's, then an isotonic curve over it, as the OCR stage's model has)."""
-    labelled = labelled_merges(rules, size, seed)
-    split = random.Random(f"{seed}-spelling-split")
-    held = [split.random() < HELD_OUT for _ in labelled]
-    fit = [x for x, h in zip(labelled, held, strict=True) if not h]
-    out = [x for x, h in zip(labelled, held, strict=True) if h]
-    weights = fit_model(MERGE_FEATURES, [x.features for x in fit], [x.right for x in fit])
-    raw = Logistic(weights)
-    platt = fit_platt([raw.logit(x.features) for x in out], [x.right for x in out])
-    merge = Logistic(weights, platt)
+    fit, out = held_out_split(labelled_merges(rules, size, seed), f"{seed}-spelling-split")
+    rows, labels = [x.features for x in fit], [x.right for x in fit]
+    merge = calibrated(MERGE_FEATURES, rows, labels, out, "right")
     curve = fit_isotonic([merge.probability(x.features) for x in out], [x.right for x in out])
     model = SpellingModel(merge, curve=curve)
     outcomes = [(model.right(x.features), bool(x.right)) for x in out]

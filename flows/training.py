@@ -20,8 +20,9 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import regex
 
@@ -280,6 +281,7 @@ def labelled_examples(
 
 
 HELD_OUT = 0.25  # of the examples: the Platt calibration's, never the fit's
+T = TypeVar("T")
 
 
 def fit_decision_model(
@@ -287,15 +289,11 @@ def fit_decision_model(
 ) -> DecisionModel:
     """Fit both models on `size` drawn examples (a quarter held out for calibration); with a
     corpus' counts (a release's statistics), on its words and names too."""
-    labelled = list(labelled_examples(rules, size, seed, corpus))
-    split = random.Random(f"{seed}-split")
-    held = [split.random() < HELD_OUT for _ in labelled]
-    fit = [x for x, h in zip(labelled, held, strict=True) if not h]
-    out = [x for x, h in zip(labelled, held, strict=True) if h]
-    wrong = calibrated([x.features for x in fit], [x.wrong for x in fit], out, "wrong")
+    fit, out = held_out_split(list(labelled_examples(rules, size, seed, corpus)), f"{seed}-split")
+    wrong = calibrated(NAMES, [x.features for x in fit], [x.wrong for x in fit], out, "wrong")
     errors, out_errors = [x for x in fit if x.wrong], [x for x in out if x.wrong]
     choice = calibrated(
-        [x.features for x in errors], [x.choice for x in errors], out_errors, "choice"
+        NAMES, [x.features for x in errors], [x.choice for x in errors], out_errors, "choice"
     )
     about = {
         "made_by": "tazala fit-model",
@@ -316,10 +314,24 @@ def fit_decision_model(
     return DecisionModel(wrong, choice, about, precision_thresholds(outcomes), right)
 
 
+def held_out_split(items: list[T], seed: str) -> tuple[list[T], list[T]]:
+    """The items to fit on and the HELD_OUT share kept for calibration, drawn from `seed`."""
+    split = random.Random(seed)
+    held = [split.random() < HELD_OUT for _ in items]
+    fit = [x for x, h in zip(items, held, strict=True) if not h]
+    return fit, [x for x, h in zip(items, held, strict=True) if h]
+
+
 def calibrated(
-    rows: list[dict[str, float]], labels: list[int], held_out: list[Labelled], target: str
+    names: Sequence[str],
+    rows: list[dict[str, float]],
+    labels: list[int],
+    held_out: Sequence[Any],
+    target: str,
 ) -> Logistic:
-    weights = fit_model(NAMES, rows, labels)
+    """A logistic regression over `names` fitted on rows and labels, Platt-calibrated on the
+    held-out examples' features and their `target` label."""
+    weights = fit_model(names, rows, labels)
     raw = Logistic(weights)
     logits = [raw.logit(x.features) for x in held_out]
     return Logistic(weights, fit_platt(logits, [getattr(x, target) for x in held_out]))

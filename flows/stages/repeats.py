@@ -20,9 +20,9 @@ import regex
 from flows.document import Changes, Edit
 from flows.rules import Rules
 from flows.stages.base import Context, Stage
+from flows.stages.chrome import WORD
 from flows.stages.sentences import is_predicate
 
-WORD = regex.compile(r"[\p{L}\p{M}]+")
 PROSE_END = regex.compile(r"[,;:!?…][\"»”)\]]*$")
 SENTENCE_END = regex.compile(r"\.[\"»”)\]]*$")
 BLANK_RUN = regex.compile(r"\n(?:[ \t]*\n){2,}")
