@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import MappingProxyType
 
@@ -135,20 +135,52 @@ def bench_speed(paths: list[Path], rules: Rules, megabytes: float = 50.0) -> lis
     cold = time.perf_counter() - started
     _, correct_seconds = _time_stages(repaired, rules.correct, context, repeats)
     total = size * repeats / 1e6
+    ftfy_seconds = time_ftfy([text] * repeats)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = [f"{total:.1f} MB ({len(paths)} files x {repeats}), one core:"]
     for seconds in (repair_seconds, correct_seconds):
         rows += [f"  {name:<12}{total / s:>8.1f} MB/s" for name, s in seconds.items()]
     repair_all, correct_all = sum(repair_seconds.values()), sum(correct_seconds.values())
     encoding_and_characters = repair_seconds["encoding"] + repair_seconds["characters"]
+    both = repair_all + correct_all
     rows += [
         f"  {'repair pass':<12}{total / repair_all:>8.1f} MB/s  ({repair_all:.1f} s);"
         f" encoding + characters {total / encoding_and_characters:.1f} MB/s",
         f"  {'correct pass':<12}{total / correct_all:>8.1f} MB/s  ({correct_all:.1f} s); first copy"
         f" cold {size / 1e6 / cold:.2f} MB/s ({cold:.1f} s with start-up)",
+        f"  {'both passes':<12}{total / both:>8.1f} MB/s  ({both:.1f} s)",
+        f"  {'ftfy':<12}{total / ftfy_seconds:>8.1f} MB/s  ({ftfy_seconds:.1f} s, ftfy.fix_text "
+        "over the same text, in the same run)",
+        f"  against ftfy: repair pass {ftfy_seconds / repair_all:.2f}x of its MB/s, both passes "
+        f"{ftfy_seconds / both:.2f}x",
         f"  peak memory {peak:.0f} MB",
     ]
     return rows
+
+
+def time_ftfy(texts: Iterable[str]) -> float:
+    """Seconds `ftfy.fix_text` takes over the texts, one after the other on this core: the
+    peer every speed figure is set beside."""
+    import ftfy
+
+    seconds = 0.0
+    for text in texts:
+        started = time.perf_counter()
+        ftfy.fix_text(text)
+        seconds += time.perf_counter() - started
+    return seconds
+
+
+def time_ftfy_files(folder: Path) -> float:
+    """Seconds ftfy takes to read every file of `folder` and fix its text (UTF-8, as
+    `generate_corpus` writes it): the work `tazala run` does on the same files, less all the
+    Kazakh-specific repair and correction."""
+    import ftfy
+
+    started = time.perf_counter()
+    for path in sorted(folder.iterdir()):
+        ftfy.fix_text(path.read_bytes().decode("utf-8", errors="replace"))
+    return time.perf_counter() - started
 
 
 def _time_stages(
@@ -282,9 +314,12 @@ def bench_flow(
         output = folder / f"output-{count}"
         shutil.rmtree(output, ignore_errors=True)
         runs[count] = measure_run(corpus, output, rules_folder, count)
+    ftfy_seconds = time_ftfy_files(corpus)
     change_file(sources, rules, corpus, 1, seed)
     rerun = measure_run(corpus, folder / "output-1", rules_folder, 1)
-    return flow_table(generated.bytes, generated.files, seed, runs, rerun, file_name(1))
+    return flow_table(
+        generated.bytes, generated.files, seed, runs, rerun, file_name(1), ftfy_seconds
+    )
 
 
 def measure_run(corpus: Path, output: Path, rules_folder: str, workers: int) -> dict:
@@ -333,7 +368,13 @@ def tree_rss(pid: int) -> list[int]:
 
 
 def flow_table(
-    size: int, files: int, seed: int, runs: dict[int, dict], rerun: dict, changed: str
+    size: int,
+    files: int,
+    seed: int,
+    runs: dict[int, dict],
+    rerun: dict,
+    changed: str,
+    ftfy_seconds: float,
 ) -> list[str]:
     mb = size / 1e6
     columns = sorted(runs)
@@ -352,6 +393,8 @@ def flow_table(
 
     row("wall seconds, start-up included", [f"{runs[n]['wall']:.1f}" for n in columns])
     row("end to end MB/s", [f"{mb / runs[n]['wall']:.2f}" for n in columns])
+    row("end to end MB/s per core", [f"{mb / runs[n]['wall'] / n:.2f}" for n in columns])
+    row("share of ftfy's MB/s", [f"{ftfy_seconds / runs[n]['wall']:.2f}" for n in columns])
     stages = list(runs[columns[0]]["stage_seconds"])
     for stage in stages:
         row(f"  {stage} MB/s (per core)", [_stage_rate(runs[n], stage, mb) for n in columns])
@@ -360,9 +403,14 @@ def flow_table(
         "peak memory, largest process (MB)",
         [f"{runs[n]['peak_single'] / 1e6:.0f}" for n in columns],
     )
+    rows += [
+        "",
+        f"ftfy.fix_text over the same files, same run, one core: {ftfy_seconds:.1f} s = "
+        f"{mb / ftfy_seconds:.2f} MB/s",
+    ]
     if len(columns) > 1:
         speedup = runs[columns[0]]["wall"] / runs[columns[-1]]["wall"]
-        rows += ["", f"speed-up, {columns[-1]} workers against 1: {speedup:.2f}x"]
+        rows += [f"speed-up, {columns[-1]} workers against 1: {speedup:.2f}x"]
     share = 100 * rerun["wall"] / runs[1]["wall"]
     rows += [
         f"rerun after changing {changed}, 1 worker: {rerun['wall']:.1f} s = {share:.0f} % of the "

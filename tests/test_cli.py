@@ -123,6 +123,35 @@ def test_bench_speed_reports_every_stage_of_both_passes(tmp_path):
     for stage in ("encoding", "characters", "layout", "sentences", "ocr", "spelling"):
         assert f"  {stage} " in report
     assert "correct pass" in report and "first copy cold" in report
+    assert "ftfy.fix_text over the same text" in report and "against ftfy: repair pass" in report
+
+
+def test_bench_flow_table_sets_each_run_beside_ftfy_per_core():
+    """10 MB: ftfy took 5 s, one worker 20 s, two workers 12 s: one worker runs at 0.25 of
+    ftfy's MB/s, two at 0.42; per core, two workers make 0.42 MB/s."""
+    from flows.bench import flow_table
+
+    def run(wall: float) -> dict:
+        counts = {"reused": 0, "of": 3}
+        return {
+            "wall": wall,
+            "word_forms": 1000,
+            "stage_seconds": {"ocr": 4.0},
+            "peak_total": 1e8,
+            "peak_single": 5e7,
+            "repair": counts,
+            "correct": counts,
+        }
+
+    rows = flow_table(10_000_000, 3, 0, {1: run(20.0), 2: run(12.0)}, run(4.0), "a.txt", 5.0)
+    table = "\n".join(rows)
+    assert "| share of ftfy's MB/s" in table
+    share = next(r for r in rows if r.startswith("| share of ftfy"))
+    assert share.split("|")[2].strip() == "0.25" and share.split("|")[3].strip() == "0.42"
+    per_core = next(r for r in rows if r.startswith("| end to end MB/s per core"))
+    assert per_core.split("|")[3].strip() == "0.42"
+    assert "ftfy.fix_text over the same files, same run, one core: 5.0 s = 2.00 MB/s" in table
+    assert "speed-up, 2 workers against 1: 1.67x" in table
 
 
 def test_a_failed_run_says_nothing_was_published_and_what_to_do(tmp_path):
