@@ -62,20 +62,22 @@ class CharModel:
         and the model scores every line of every candidate repair. `score_plain` is the
         reference walk; both give the same score (up to the order of the additions)."""
         total, previous, was_lower = 0.0, "", False
-        start, memo = 0, self._pieces
-        while start < len(text):
-            end = text.find(" ", start) + 1 or len(text)
-            piece = text[start:end]
-            key = (piece, previous, was_lower)
-            if (known := memo.get(key)) is None:
-                known = self._walk(piece, previous, was_lower)
-                if len(piece) <= MEMO_PIECE_LENGTH:
+        memo = self._pieces
+        words = text.split(" ")
+        last = words.pop()  # the piece after the last space, which has no space of its own
+        # every other piece is a word and the space after it, remembered under the word alone
+        for word in words:
+            if (known := memo.get((word, previous, was_lower))) is None:
+                known = self._walk(word + " ", previous, was_lower)
+                if len(word) < MEMO_PIECE_LENGTH:
                     if len(memo) >= MEMO_PIECES:
                         memo.clear()  # bounded: start again rather than track what is oldest
-                    memo[key] = known
+                    memo[word, previous, was_lower] = known
             part, previous, was_lower = known
             total += part
-            start = end
+        if last:
+            part, previous, was_lower = self._walk(last, previous, was_lower)
+            total += part
         if previous and previous != "^":
             total += self.pairs.get(previous + "$", self.unseen)
         return total

@@ -66,6 +66,17 @@ class ChromeSettings:
         )
 
 
+_SETTINGS: dict[tuple[str, str], ChromeSettings] = {}
+
+
+def chrome_settings(rules: Rules) -> ChromeSettings:
+    """The `[layout]` settings of a rules version, read once per process."""
+    key = (rules.folder, rules.fingerprint)
+    if key not in _SETTINGS:
+        _SETTINGS[key] = ChromeSettings.of(rules)
+    return _SETTINGS[key]
+
+
 def link_line(line: str, rules: Rules, settings: ChromeSettings) -> str | None:
     """The reason a line is a link line (removed wherever it stands), or None."""
     stripped = line.strip()

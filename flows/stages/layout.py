@@ -16,7 +16,7 @@ import regex
 from flows.document import Changes, Edit
 from flows.rules import Rules
 from flows.stages.base import Context, Stage
-from flows.stages.chrome import ChromeSettings, remove_edge_blocks, remove_link_lines
+from flows.stages.chrome import chrome_settings, remove_edge_blocks, remove_link_lines
 
 TEASER_LINES = 4  # a teaser block: headline, "...", its text; more is content
 TEASER_WIDTH = 300  # a teaser line is a headline or a sentence or two, not a paragraph
@@ -33,7 +33,7 @@ def remove_boilerplate(text: str, context: Context) -> tuple[str, Changes]:
     lines = text.split("\n")
     removed = match_chrome(lines, context.rules, changes)
     remove_teasers(lines, removed, context.rules)
-    settings = ChromeSettings.of(context.rules)
+    settings = chrome_settings(context.rules)
     remove_link_lines(lines, removed, context.rules, settings)
     remove_page_furniture(lines, removed)
     remove_stray_edges(lines, removed)

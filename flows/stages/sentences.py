@@ -24,6 +24,7 @@ from flows.document import Changes, Edit
 from flows.kazakh.dictionaries import kazakh_stems, known_stems
 from flows.rules import Abbreviations, Rules
 from flows.stages.base import Context, Stage
+from flows.stages.chrome import chrome_settings, link_line
 from flows.stages.quotes import CLOSE, OPEN, quote_roles
 
 OPENERS = '"«“„(['
@@ -324,11 +325,27 @@ def split_line(line: str, rules: Rules, marks: str, changes: Changes) -> list[st
     if not cuts:
         return [line]
     sentences, start = [], 0
-    for end, next_start in sorted(cuts):
+    for end, next_start in keep_links_attached(line, sorted(cuts), rules):
         sentences.append(line[start:end])
         start = next_start
     sentences.append(line[start:])
     return sentences
+
+
+def keep_links_attached(
+    line: str, cuts: list[tuple[int, int]], rules: Rules
+) -> list[tuple[int, int]]:
+    """The cuts, less those that would make a line the layout stage removes as a link line
+    (`… болды. Толығырақ »`): the layout stage ran before this one and judged the line whole,
+    so such a sentence stays where it is, as cleaning the text again would find it."""
+    settings = chrome_settings(rules)
+    return [
+        (end, next_start)
+        for i, (end, next_start) in enumerate(cuts)
+        if not link_line(
+            line[next_start : (cuts[i + 1][0] if i + 1 < len(cuts) else None)], rules, settings
+        )
+    ]
 
 
 def starts_sentence(line: str, mark: int, match: regex.Match[str], rules: Rules) -> bool:
