@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from itertools import product
+from itertools import islice, product
 from math import prod
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -537,15 +537,15 @@ class Lexicon:
         (-ң, -ың, -сың) of almost anything (Иран -> ірә-ң, театр-ы-нда -> театр-ың-да), and
         expository text rarely addresses its reader; nor does a reading on a stem of two
         letters (актер-лер -> әк-тер-лер)."""
-        found = [
+        found = (
             r
             for r in readable_restorations(self.native).restorations(form)
             if any(
                 len(reading.stem) > 2 and not second_person(reading)
                 for reading in self.native.analyze(r)
             )
-        ]
-        return tuple(found[:5])
+        )
+        return tuple(islice(found, 5))  # the first five: the rest need not be analysed
 
 
 SECOND_PERSON = frozenset(

@@ -72,6 +72,7 @@ STUTTER = ("case", "plural")
 ELIDING = set("нзрлқкмп")
 
 RARE_ON_UNKNOWN_VERBS = ("participle.intention", "mood.optative")
+RESPELLED = frozenset("ияю")  # letters a word is also read respelled for (`respellings`)
 MAX_SUFFIXES = 6
 
 
@@ -276,27 +277,25 @@ class Analyser:
 
             self._search = ReadingSearch(self)
         search = self._search.readings
-        return self._all_readings(
-            word,
-            lambda form: [
-                Analysis(stem, forms, tags, source) for stem, source, forms, tags in search(form)
-            ],
+        word = word.lower()
+        found = search(word)
+        if set(word[1:]) & RESPELLED:
+            for spelled in respellings(word):
+                found = found + search(spelled)
+        # the same reading found twice is dropped as plain tuples: cheaper than as Analysis
+        return tuple(
+            Analysis(stem, forms, tags, source)
+            for stem, source, forms, tags in dict.fromkeys(found)
         )
 
     def reference_analyze(self, word: str) -> tuple[Analysis, ...]:
         """What `analyze` answers, through the plain search below (flows/kazakh/search.py
         is the fast one; tests/test_search.py holds them to the same answers)."""
-        return self._all_readings(word, lambda form: list(self._readings(form, None, (), ())))
-
-    @staticmethod
-    def _all_readings(
-        word: str, readings_of: Callable[[str], list[Analysis]]
-    ) -> tuple[Analysis, ...]:
         word = word.lower()
-        readings = readings_of(word)
-        if set(word[1:]) & set("ияю"):
+        readings = list(self._readings(word, None, (), ()))
+        if set(word[1:]) & RESPELLED:
             for spelled in respellings(word):
-                readings += readings_of(spelled)
+                readings += self._readings(spelled, None, (), ())
         return tuple(dict.fromkeys(readings))
 
     def is_word(self, word: str) -> bool:
