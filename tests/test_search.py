@@ -13,7 +13,7 @@ import pytest
 from conftest import PROJECT
 
 from flows.kazakh.confusions import read_confusions
-from flows.kazakh.lexicon import Lexicon, base_lexicon, count_families, family_counts
+from flows.kazakh.lexicon import Lexicon, base_lexicon, family_counts
 from flows.memo import per_word_type
 from flows.rules import load_rules
 from flows.statistics import WORD
@@ -121,4 +121,15 @@ def test_family_table_is_cached_on_disk_and_rebuilt_when_damaged(lexicon, tmp_pa
     # another rules fingerprint, another file
     family_counts(copy.copy(native), "other")
     assert len(list(tmp_path.glob("tazala/family-*.json"))) == 2
-    assert count_families(native) == table
+
+
+def test_family_table_without_a_writable_cache_is_counted_in_memory(
+    lexicon, tmp_path, monkeypatch, caplog
+):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("TAZALA_CACHE", str(blocked))
+    native = copy.copy(lexicon.native)
+    with caplog.at_level("INFO", logger="tazala"):
+        assert family_counts(native, "key") == family_counts(lexicon.native, lexicon.tables_key)
+    assert "counted in memory" in caplog.text
