@@ -55,20 +55,12 @@ class ReadingSearch:
         self.longest = analyser.longest
         suffixes = analyser.grammar.suffixes
         self.suffixes = suffixes
-        index = {id(suffix): i for i, suffix in enumerate(suffixes)}
+        self.index = {id(suffix): i for i, suffix in enumerate(suffixes)}
         # a form that is no suffix and no suffix' ending: the search stops there
         self.goes_on = frozenset(analyser.by_form) | analyser.endings
-        # outer suffix (or NO_OUTER) -> form -> the suffixes of that form that may follow it
+        # outer suffix (or NO_OUTER) -> form -> the suffixes of that form that may follow it;
+        # each outer's table is made when first needed (a one-line `tazala clean` needs few)
         self.following: dict[int, dict[str, tuple[tuple[int, Suffix], ...]]] = {}
-        for o, outer in [(NO_OUTER, None), *enumerate(suffixes)]:
-            table = {}
-            for form, here in analyser.by_form.items():
-                allowed = tuple(
-                    (index[id(s)], s) for s in here if outer is None or outer.may_follow(s)
-                )
-                if allowed:
-                    table[form] = allowed
-            self.following[o] = table
         onsets = analyser.grammar.onsets
         self.kinds_fit = [suffix_kinds(s, onsets) for s in suffixes]
         self.stutter = [s.category in STUTTER for s in suffixes]
@@ -83,10 +75,24 @@ class ReadingSearch:
         self._strip(word, NO_OUTER, 0, found)
         return found
 
+    def _following(self, o: int) -> dict[str, tuple[tuple[int, Suffix], ...]]:
+        outer = self.suffixes[o] if o != NO_OUTER else None
+        table = {}
+        for form, here in self.analyser.by_form.items():
+            allowed = tuple(
+                (self.index[id(s)], s) for s in here if outer is None or outer.may_follow(s)
+            )
+            if allowed:
+                table[form] = allowed
+        self.following[o] = table
+        return table
+
     def _strip(self, word: str, o: int, depth: int, found: list[Found]) -> None:
         """The readings that end in a suffix under outer suffix `o`, shortest suffix first
         (the longest stem wins), added to `found`."""
-        following = self.following[o]
+        following = self.following.get(o)
+        if following is None:
+            following = self._following(o)
         goes_on = self.goes_on
         stems = self.stems
         for length in range(1, min(self.longest, len(word) - 2) + 1):
