@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from flows.kazakh.lexicon import VOWEL_LETTERS, Lexicon
@@ -32,6 +33,7 @@ BEFORE_DOUBLING = VOWEL_LETTERS | {"й"}
 DOUBLING = frozenset("нтлсрмкқп")
 LETTER_KINDS = ("lost", "kazakh")  # one letter for one letter: searched through the index
 MAX_CANDIDATES = 200
+MAX_KEPT_SPELLINGS = 100_000  # suffix spellings judged and kept (`_written_as`)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,9 @@ class CandidateIndex:
         for suffix in self.analyser.grammar.suffixes:
             self.suffixes.setdefault(suffix.form.translate(self.fold), []).append(suffix)
         self.lengths = sorted({len(key) for key in self.suffixes})
+        # (part of a word, suffix form) -> could OCR have written the one for the other; the
+        # parts are spellings of suffix forms through the confusions, a bounded few
+        self._reached: dict[tuple[str, str], bool] = {}
         # every ending of a suffix key: a rest whose key ends in none of them ends in no suffix
         # of that length or longer, and the search stops there (as the analyser's does)
         self.key_endings = frozenset(
@@ -117,9 +122,20 @@ class CandidateIndex:
 
     def reachable(self, observed: str, intended: str) -> bool:
         """Could OCR have written `observed` for `intended`, letter by letter?"""
-        return all(
+        return observed == intended or all(
             o == i or (o, i) in self.letters for o, i in zip(observed, intended, strict=True)
         )
+
+    def _written_as(self, part: str, suffix: Suffix) -> bool:
+        """`reachable(part, suffix.form)`, kept: the search asks it of the same few
+        suffix spellings for every word."""
+        key = (part, suffix.form)
+        answer = self._reached.get(key)
+        if answer is None:
+            if len(self._reached) >= MAX_KEPT_SPELLINGS:
+                self._reached.clear()
+            answer = self._reached[key] = self.reachable(part, suffix.form)
+        return answer
 
     def candidates(self, word: str) -> list[Candidate]:
         """Valid words `word` (lower case) may be, cheapest first: first through signs and
@@ -154,9 +170,9 @@ class CandidateIndex:
         """Valid words that `observed` is with letters confused (same length)."""
         spelled: set[str] = set()
         self._restore(observed, observed.translate(self.fold), None, "", 0, spelled)
-        return [w for w in sorted(spelled) if w != observed and self.lexicon.is_word(w)][
-            :MAX_CANDIDATES
-        ]
+        # the first MAX_CANDIDATES valid ones: the words after them need no lookup
+        valid = (w for w in sorted(spelled) if w != observed and self.lexicon.is_word(w))
+        return list(islice(valid, MAX_CANDIDATES))
 
     def _restore(
         self, rest: str, key: str, outer: Suffix | None, tail: str, depth: int, out: set[str]
@@ -181,9 +197,7 @@ class CandidateIndex:
                 break
             part = rest[-length:]
             for suffix in self.suffixes.get(ending, ()):
-                if (outer is None or outer.may_follow(suffix)) and self.reachable(
-                    part, suffix.form
-                ):
+                if (outer is None or outer.may_follow(suffix)) and self._written_as(part, suffix):
                     self._restore(
                         rest[:-length],
                         key[:-length],

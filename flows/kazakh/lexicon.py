@@ -21,15 +21,21 @@ Stems come from three places, each with its own doubts:
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from itertools import product
+from itertools import islice, product
 from math import prod
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
+from flows.kazakh.charmodel import cache_folder
 from flows.kazakh.dictionaries import (
     kazakh_stems,
     russian_counts,
@@ -41,6 +47,8 @@ from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS,
 from flows.kazakh.morphology import TRUE_VOWELS, Analyser, Analysis, harmony_of
 from flows.memo import WORD_TYPES, per_word_type
 from flows.rules import Rules
+
+log = logging.getLogger("tazala")
 
 # What an OCR model or keyboard trained for Russian writes for each Kazakh letter, read the
 # other way: the Kazakh letters a Russian-looking letter may have been.
@@ -207,6 +215,66 @@ class ReadableRestorations:
 _READABLE: WeakKeyDictionary[Analyser, ReadableRestorations] = WeakKeyDictionary()
 
 
+_FAMILIES: WeakKeyDictionary[Analyser, dict[str, int]] = WeakKeyDictionary()
+FAMILY_TABLE = "family-{}.json"
+
+
+def family_counts(native: Analyser, key: str) -> dict[str, int]:
+    """For every stem, how many forms of the kk list have a reading on it (or are it): what
+    `Lexicon.reference_family` finds per stem by analysing every listed form that starts
+    with it, a few hundred for a short stem, again for each stem asked. Counted once over
+    the list (two seconds), kept on disk under the rules fingerprint and the code version
+    (with the word lists' versions), so a run only reads it; shared by every lexicon on the
+    analyser."""
+    if native in _FAMILIES:
+        return _FAMILIES[native]
+    path = None
+    if key:
+        from flows.release import code_version
+
+        digest = hashlib.sha256(f"{key}|{code_version()}".encode()).hexdigest()[:16]
+        path = cache_folder() / FAMILY_TABLE.format(digest)
+    table = read_family_counts(path) if path else None
+    if table is None:
+        table = count_families(native)
+        if path:
+            write_family_counts(path, table)
+    _FAMILIES[native] = table
+    return table
+
+
+def count_families(native: Analyser) -> dict[str, int]:
+    """Each kk form counts for itself and for every stem of its readings that it starts
+    with (кітабы reads on кітап, which it does not start with: not counted)."""
+    table: Counter[str] = Counter()
+    for form, source in native.stems.items():
+        if source != "kk":
+            continue
+        # the unmemoised search: the whole list would crowd the memo of a run's word types
+        stems = {r.stem for r in native._analyze(form) if form.startswith(r.stem)}
+        stems.add(form)
+        table.update(stems)
+    return dict(table)
+
+
+def read_family_counts(path: Path) -> dict[str, int] | None:
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return table if isinstance(table, dict) else None
+
+
+def write_family_counts(path: Path, table: dict[str, int]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        log.info("family counts not cached (%s is not writable): counted in memory", path)
+
+
 def readable_restorations(native: Analyser) -> ReadableRestorations:
     """The restoration index of an analyser's stems, built once: every corpus lexicon of a
     run (`Lexicon.with_counts`) shares its analysers, and building it takes a tenth of a
@@ -312,12 +380,16 @@ class Lexicon:
         abbreviations: frozenset[str],
         counts: Mapping[str, int] | None = None,
         attested_min_count: int = 3,
+        tables_key: str = "",
     ) -> None:
         self.analyser = analyser  # all stems: Kazakh, curated, Russian loans
         self.native = native  # Kazakh and curated stems only: what a lost letter hides
         self.russian_forms = russian_forms
         self.abbreviations = abbreviations
         self.attested_min_count = attested_min_count
+        # what the tables built from the lexicon's inputs are cached under (the rules
+        # fingerprint); "" keeps them in memory only
+        self.tables_key = tables_key
         self.counts: Counter[str] = Counter()
         self.capitalised: Counter[str] = Counter()
         for form, n in (counts or {}).items():
@@ -352,7 +424,12 @@ class Lexicon:
         """How many forms of the hunspell kk list are built on `stem`. The list was drawn
         from a corpus and holds inflected forms, so a stem it has in many forms is a common
         word (құра- "to form" has 31, қура- "to wither" 3): a frequency the list never
-        states."""
+        states. Counted for every stem at once (`family_counts`), as `reference_family`
+        counts one."""
+        return family_counts(self.native, self.tables_key).get(stem, 0)
+
+    def reference_family(self, stem: str) -> int:
+        """`family(stem)` by analysing the listed forms that start with `stem`."""
         if self._listed_forms is None:
             self._listed_forms = tuple(
                 sorted(form for form, source in self.native.stems.items() if source == "kk")
@@ -385,6 +462,7 @@ class Lexicon:
             self.abbreviations,
             counts,
             self.attested_min_count,
+            self.tables_key,
         )
 
     # -- how a form is judged --------------------------------------------------------------
@@ -459,15 +537,15 @@ class Lexicon:
         (-ң, -ың, -сың) of almost anything (Иран -> ірә-ң, театр-ы-нда -> театр-ың-да), and
         expository text rarely addresses its reader; nor does a reading on a stem of two
         letters (актер-лер -> әк-тер-лер)."""
-        found = [
+        found = (
             r
             for r in readable_restorations(self.native).restorations(form)
             if any(
                 len(reading.stem) > 2 and not second_person(reading)
                 for reading in self.native.analyze(r)
             )
-        ]
-        return tuple(found[:5])
+        )
+        return tuple(islice(found, 5))  # the first five: the rest need not be analysed
 
 
 SECOND_PERSON = frozenset(
@@ -597,6 +675,7 @@ def build_lexicon(rules: Rules, counts: Mapping[str, int] | None) -> Lexicon:
         abbreviations,
         counts,
         int(rules.parameter("lexicon", "attested_min_count", 3)),
+        rules.fingerprint,
     )
 
 

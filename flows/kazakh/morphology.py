@@ -21,10 +21,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice, product
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
 from flows.memo import WORD_TYPES, per_word_type
 from flows.rules import RulesError, read_table
+
+if TYPE_CHECKING:
+    from flows.kazakh.search import ReadingSearch
 
 # Harmonic archiphonemes: back letter, front letter.
 HARMONIC = {"А": "ае", "Ы": "ыі", "Қ": "қк"}
@@ -68,6 +72,7 @@ STUTTER = ("case", "plural")
 ELIDING = set("нзрлқкмп")
 
 RARE_ON_UNKNOWN_VERBS = ("participle.intention", "mood.optative")
+RESPELLED = frozenset("ияю")  # letters a word is also read respelled for (`respellings`)
 MAX_SUFFIXES = 6
 
 
@@ -262,13 +267,33 @@ class Analyser:
         self.endings = frozenset(form[-k:] for form in self.by_form for k in range(1, len(form)))
         self.longest = max(map(len, self.by_form))
         self.analyze = per_word_type(self._analyze, 2 * WORD_TYPES)
+        self._search: ReadingSearch | None = None  # built on the first question
 
     def _analyze(self, word: str) -> tuple[Analysis, ...]:
         """Every reading of `word` (lower-cased), longest stem first; () if none. A word with
         и, я or ю inside is also read as spelled with ый/ій, йа, йу (оқиды = оқы-йды)."""
+        if self._search is None:
+            from flows.kazakh.search import ReadingSearch
+
+            self._search = ReadingSearch(self)
+        search = self._search.readings
+        word = word.lower()
+        found = search(word)
+        if set(word[1:]) & RESPELLED:
+            for spelled in respellings(word):
+                found = found + search(spelled)
+        # the same reading found twice is dropped as plain tuples: cheaper than as Analysis
+        return tuple(
+            Analysis(stem, forms, tags, source)
+            for stem, source, forms, tags in dict.fromkeys(found)
+        )
+
+    def reference_analyze(self, word: str) -> tuple[Analysis, ...]:
+        """What `analyze` answers, through the plain search below (flows/kazakh/search.py
+        is the fast one; tests/test_search.py holds them to the same answers)."""
         word = word.lower()
         readings = list(self._readings(word, None, (), ()))
-        if set(word[1:]) & set("ияю"):
+        if set(word[1:]) & RESPELLED:
             for spelled in respellings(word):
                 readings += self._readings(spelled, None, (), ())
         return tuple(dict.fromkeys(readings))
