@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import product
 from math import prod
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from flows.kazakh.dictionaries import (
@@ -39,6 +40,7 @@ from flows.kazakh.dictionaries import (
 )
 from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
 from flows.kazakh.morphology import TRUE_VOWELS, Analyser, Analysis, harmony_of
+from flows.kazakh.tables import LazyTable, bucketed, cached_table, table_key
 from flows.memo import WORD_TYPES, per_word_type
 from flows.rules import Rules
 
@@ -318,13 +320,7 @@ class Lexicon:
         self.russian_forms = russian_forms
         self.abbreviations = abbreviations
         self.attested_min_count = attested_min_count
-        self.counts: Counter[str] = Counter()
-        self.capitalised: Counter[str] = Counter()
-        for form, n in (counts or {}).items():
-            lower = form.lower()
-            self.counts[lower] += n
-            if form[:1].isupper():
-                self.capitalised[lower] += n
+        self.counts, self.capitalised = counts_by_lower_case(counts or {})
         self.lookup = per_word_type(self._lookup, 2 * WORD_TYPES)
         self.shadows = per_word_type(self._shadows)
         self.family = per_word_type(self._family)
@@ -470,6 +466,23 @@ class Lexicon:
         return tuple(found[:5])
 
 
+def counts_by_lower_case(counts: Mapping[str, int]) -> tuple[Counter[str], Counter[str]]:
+    """The uses of each form in any letter case, and in capitalised spelling (keys in order of
+    first appearance). Whole-list steps where they can be: a release's lexicon has 50,000 forms
+    and `tazala clean` reads it at start."""
+    forms, uses = list(counts), list(counts.values())
+    lowers = list(map(str.lower, forms))
+    total = dict(zip(lowers, uses, strict=True))
+    if len(total) < len(lowers):  # forms that differ in letter case only: their uses add up
+        total = dict.fromkeys(lowers, 0)
+        for lower, n in zip(lowers, uses, strict=True):
+            total[lower] += n
+    capitalised: dict[str, int] = {}
+    for i in [i for i, form in enumerate(forms) if form[:1].isupper()]:
+        capitalised[lowers[i]] = capitalised.get(lowers[i], 0) + uses[i]
+    return Counter(total), Counter(capitalised)
+
+
 SECOND_PERSON = frozenset(
     f"{category}.{person}"
     for category in ("possessive", "person", "predicative")
@@ -484,7 +497,21 @@ def second_person(reading: Analysis) -> bool:
 
 def common_russian_noun(stem: str) -> bool:
     """A declinable Russian word common enough to be a loan in Kazakh text (карта, театр)."""
-    return russian_counts().get(stem, 0) >= COMMON_RUSSIAN and stem in russian_declinable()
+    return stem in common_russian_nouns()
+
+
+@cache
+def common_russian_nouns() -> frozenset[str]:
+    """The stems `common_russian_noun` says yes to, found once and cached: a few hundred of
+    the 170,000 declinable ones."""
+    return cached_table(
+        "common-russian", table_key("common-russian", str(COMMON_RUSSIAN)), find_common_nouns
+    )
+
+
+def find_common_nouns() -> frozenset[str]:
+    counts = russian_counts()
+    return frozenset(s for s in russian_declinable() if counts.get(s, 0) >= COMMON_RUSSIAN)
 
 
 def lost_letters_note(lost: tuple[str, ...]) -> str:
@@ -571,33 +598,66 @@ def base_lexicon(rules: Rules) -> Lexicon:
 
 
 def build_lexicon(rules: Rules, counts: Mapping[str, int] | None) -> Lexicon:
-    kazakh = kazakh_stems()
-    russian = russian_lemmas()
-    listed = rules.stems
-    curated = {stem: kind for stem, kind in listed.items() if kind != "abbreviation"}
-    native_stems: dict[str, str] = dict.fromkeys(kazakh, "kk")
-    native_stems.update(dict.fromkeys(curated, "curated"))
-    stems = dict.fromkeys(russian, "ru") | native_stems
+    stems, native, rejected = lexicon_tables(rules)
+    curated = curated_stems(rules)
     hints = part_of_speech_hints(
-        kazakh, frozenset(stem for stem, kind in curated.items() if kind == "verb")
+        kazakh_stems(), frozenset(stem for stem, kind in curated.items() if kind == "verb")
     )
+
+    def accept(stem: str) -> bool:
+        return stem not in rejected
+
     rules_grammar = rules.grammar
-    accept = accept_stem_for(stems, russian)
     analyser = Analyser(rules_grammar, stems, accept, hints)
-    native = Analyser(rules_grammar, native_stems, accept, hints)
+    native_analyser = Analyser(rules_grammar, native, accept, hints)
     abbreviations = frozenset(
         entry.rstrip(".").lower()
         for entry in rules.abbreviations.all
         if "." not in entry.rstrip(".")
-    ) | {stem for stem, kind in listed.items() if kind == "abbreviation"}
+    ) | {stem for stem, kind in rules.stems.items() if kind == "abbreviation"}
     return Lexicon(
         analyser,
-        native,
+        native_analyser,
         russian_words(),
         abbreviations,
         counts,
         int(rules.parameter("lexicon", "attested_min_count", 3)),
     )
+
+
+def curated_stems(rules: Rules) -> dict[str, str]:
+    return {stem: kind for stem, kind in rules.stems.items() if kind != "abbreviation"}
+
+
+def lexicon_tables(rules: Rules) -> tuple[LazyTable, LazyTable, frozenset[str]]:
+    """All stems (stem -> source), the Kazakh and curated ones, and the listed stems the
+    lexicon refuses (`accept_stem_for`), from the cache (`build_lexicon_tables` makes them)."""
+    key = table_key("lexicon", rules.fingerprint)
+    tables = cached_table("lexicon", key, lambda: build_lexicon_tables(rules))
+    return (
+        LazyTable(tables["stems"], key),
+        LazyTable(tables["native"], key + "-native"),
+        tables["rejected"],
+    )
+
+
+def build_lexicon_tables(rules: Rules) -> dict[str, Any]:
+    stems, native_stems = lexicon_stems(rules)
+    accept = accept_stem_for(stems, russian_lemmas())
+    return {
+        "stems": bucketed(stems),
+        "native": bucketed(native_stems),
+        "rejected": frozenset(stem for stem in stems if not accept(stem)),
+    }
+
+
+def lexicon_stems(rules: Rules) -> tuple[dict[str, str], dict[str, str]]:
+    """All stems and the native ones (Kazakh and curated), each -> its source."""
+    curated = curated_stems(rules)
+    native_stems: dict[str, str] = dict.fromkeys(sorted(kazakh_stems()), "kk")
+    native_stems.update(dict.fromkeys(curated, "curated"))
+    stems = dict.fromkeys(sorted(russian_lemmas()), "ru") | native_stems
+    return stems, native_stems
 
 
 def corpus_lexicon(rules: Rules, counts: Mapping[str, int]) -> Lexicon:
