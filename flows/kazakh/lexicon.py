@@ -25,8 +25,8 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
-from itertools import product
+from functools import cache, cached_property
+from itertools import compress, product
 from math import prod
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -320,13 +320,19 @@ class Lexicon:
         self.russian_forms = russian_forms
         self.abbreviations = abbreviations
         self.attested_min_count = attested_min_count
-        self.counts, self.capitalised = counts_by_lower_case(counts or {})
+        self.corpus_counts = counts or {}
+        self.counts = counts_by_lower_case(self.corpus_counts)
         self.lookup = per_word_type(self._lookup, 2 * WORD_TYPES)
         self.shadows = per_word_type(self._shadows)
         self.family = per_word_type(self._family)
         self.stem_frequency = per_word_type(self._stem_frequency)
         self._listed_forms: tuple[str, ...] | None = None
         self._corpus_forms: tuple[str, ...] | None = None
+
+    @cached_property
+    def capitalised(self) -> Counter[str]:
+        """Only a recurring unknown form asks (`_kind_in_corpus`): found then."""
+        return capitalised_counts(self.corpus_counts)
 
     # -- the interface -------------------------------------------------------------------
     def is_word(self, word: str) -> bool:
@@ -466,21 +472,31 @@ class Lexicon:
         return tuple(found[:5])
 
 
-def counts_by_lower_case(counts: Mapping[str, int]) -> tuple[Counter[str], Counter[str]]:
-    """The uses of each form in any letter case, and in capitalised spelling (keys in order of
-    first appearance). Whole-list steps where they can be: a release's lexicon has 50,000 forms
-    and `tazala clean` reads it at start."""
+def counts_by_lower_case(counts: Mapping[str, int]) -> Counter[str]:
+    """The uses of each form in any letter case (keys in order of first appearance), with
+    whole-list steps where they can be: a release's lexicon has 50,000 forms, few of them
+    capitalised, and `tazala clean` reads it at start."""
     forms, uses = list(counts), list(counts.values())
     lowers = list(map(str.lower, forms))
-    total = dict(zip(lowers, uses, strict=True))
+    total: Counter[str] = Counter()
+    dict.update(total, zip(lowers, uses, strict=True))  # the last form's uses, for now
     if len(total) < len(lowers):  # forms that differ in letter case only: their uses add up
-        total = dict.fromkeys(lowers, 0)
-        for lower, n in zip(lowers, uses, strict=True):
-            total[lower] += n
-    capitalised: dict[str, int] = {}
-    for i in [i for i, form in enumerate(forms) if form[:1].isupper()]:
-        capitalised[lowers[i]] = capitalised.get(lowers[i], 0) + uses[i]
-    return Counter(total), Counter(capitalised)
+        changed = list(compress(range(len(forms)), map(str.__ne__, forms, lowers)))
+        for lower in {lowers[i] for i in changed}:
+            # the one form written as its lower case, if the corpus has it
+            total[lower] = counts.get(lower, 0) if lower.lower() == lower else 0
+        for i in changed:
+            total[lowers[i]] += uses[i]
+    return total
+
+
+def capitalised_counts(counts: Mapping[str, int]) -> Counter[str]:
+    """The uses of each form (lower-cased) in capitalised spelling."""
+    capitalised: Counter[str] = Counter()
+    for form, n in counts.items():
+        if form[:1].isupper():
+            capitalised[form.lower()] += n
+    return capitalised
 
 
 SECOND_PERSON = frozenset(
