@@ -24,6 +24,7 @@ import hashlib
 import marshal
 import os
 import sys
+import threading
 import zlib
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -105,7 +106,8 @@ def read_table(path: Path) -> Any | None:
 def write_table(path: Path, table: Any) -> None:
     """Write atomically (a temporary file renamed over the name): a reader sees the old file,
     no file or the whole new one. Any failure leaves the cache as it was."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # a name of this process and thread: a run's worker threads may build the same table
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         payload = marshal.dumps(table)
         path.parent.mkdir(parents=True, exist_ok=True)
