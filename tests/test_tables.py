@@ -5,6 +5,7 @@ Dask or FastAPI."""
 
 from __future__ import annotations
 
+import functools
 import json
 import pickle
 import random
@@ -22,16 +23,17 @@ from flows.kazakh import tables
 from flows.kazakh.confusions import CandidateIndex, file_stems
 from flows.kazakh.dictionaries import kazakh_stems, russian_lemmas
 from flows.kazakh.lexicon import (
+    VOWEL_LETTERS,
     Lexicon,
-    accept_stem_for,
     build_lexicon,
     capitalised_counts,
     counts_by_lower_case,
     curated_stems,
+    is_fragment,
     lexicon_stems,
     part_of_speech_hints,
 )
-from flows.kazakh.morphology import Analyser
+from flows.kazakh.morphology import TRUE_VOWELS, Analyser
 from flows.kazakh.tables import FullTable, LazyTable, bucketed, cached_table, table_key
 from flows.rules import load_rules
 from flows.statistics import WORD, read_counts, read_counts_by_line
@@ -46,11 +48,27 @@ def cache(tmp_path, monkeypatch):
     return tmp_path / "cache" / "tazala"
 
 
+def reference_accept(stems: dict[str, str], russian: frozenset[str]):
+    """The lexicon's verdict on a listed stem as it was made before the cache (each kk stem
+    judged when asked, against the Russian lemmas)."""
+    prefixes = frozenset(stem[:4] for stem in russian)
+
+    @functools.cache
+    def accept(stem: str) -> bool:
+        if not set(stem) & VOWEL_LETTERS or not set(stem) - (TRUE_VOWELS - set("яюё")):
+            return False
+        source = stems[stem]
+        if source == "kk":
+            return not is_fragment(stem, russian, prefixes)
+        return source == "curated" or len(stem) >= 3
+
+    return accept
+
+
 def reference_lexicon() -> Lexicon:
-    """The lexicon as it was built before the cache: plain dicts, every stem judged by
-    `accept_stem_for` over the Russian lemmas."""
+    """The lexicon as it was built before the cache: plain dicts, the reference verdicts."""
     stems, native = lexicon_stems(RULES)
-    accept = accept_stem_for(stems, russian_lemmas())
+    accept = reference_accept(stems, russian_lemmas())
     curated = curated_stems(RULES)
     hints = part_of_speech_hints(
         kazakh_stems(), frozenset(s for s, kind in curated.items() if kind == "verb")

@@ -584,10 +584,9 @@ def noun_endings(stem: str) -> tuple[str, ...]:
     return plural, genitive
 
 
-def accept_stem_for(stems: Mapping[str, str], russian: frozenset[str]) -> object:
-    """The lexicon's last say on a listed stem: no fragments of the kk list, no Russian stem
-    shorter than three letters."""
-    prefixes = frozenset(stem[:4] for stem in russian)
+def accept_stem_for(stems: Mapping[str, str], fragments: frozenset[str]) -> object:
+    """The lexicon's last say on a listed stem: no fragments of the kk list
+    (`kazakh_fragments`), no Russian stem shorter than three letters."""
 
     @cache
     def accept(stem: str) -> bool:
@@ -595,10 +594,21 @@ def accept_stem_for(stems: Mapping[str, str], russian: frozenset[str]) -> object
             return False  # a stem has a vowel and a consonant (я, ю, ё hold a й: ая, ұя)
         source = stems[stem]
         if source == "kk":
-            return not is_fragment(stem, russian, prefixes)
+            return stem not in fragments
         return source == "curated" or len(stem) >= 3
 
     return accept
+
+
+def kazakh_fragments(stems: Mapping[str, str], russian: frozenset[str]) -> frozenset[str]:
+    """The stems of the kk list that are fragments of words (`is_fragment`): judged once, when
+    the lexicon's tables are built, since the judgement needs the 170,000 Russian lemmas."""
+    prefixes = frozenset(stem[:4] for stem in russian)
+    return frozenset(
+        stem
+        for stem, source in stems.items()
+        if source == "kk" and is_fragment(stem, russian, prefixes)
+    )
 
 
 _BASE: dict[tuple[str, str], Lexicon] = {}
@@ -614,15 +624,12 @@ def base_lexicon(rules: Rules) -> Lexicon:
 
 
 def build_lexicon(rules: Rules, counts: Mapping[str, int] | None) -> Lexicon:
-    stems, native, rejected = lexicon_tables(rules)
+    stems, native, fragments = lexicon_tables(rules)
     curated = curated_stems(rules)
     hints = part_of_speech_hints(
         kazakh_stems(), frozenset(stem for stem, kind in curated.items() if kind == "verb")
     )
-
-    def accept(stem: str) -> bool:
-        return stem not in rejected
-
+    accept = accept_stem_for(stems, fragments)
     rules_grammar = rules.grammar
     analyser = Analyser(rules_grammar, stems, accept, hints)
     native_analyser = Analyser(rules_grammar, native, accept, hints)
@@ -646,33 +653,32 @@ def curated_stems(rules: Rules) -> dict[str, str]:
 
 
 def lexicon_tables(rules: Rules) -> tuple[LazyTable, LazyTable, frozenset[str]]:
-    """All stems (stem -> source), the Kazakh and curated ones, and the listed stems the
-    lexicon refuses (`accept_stem_for`), from the cache (`build_lexicon_tables` makes them)."""
+    """All stems (stem -> source), the Kazakh and curated ones, and the fragments of the kk
+    list, from the cache (`build_lexicon_tables` makes them)."""
     key = table_key("lexicon", rules.fingerprint)
     tables = cached_table("lexicon", key, lambda: build_lexicon_tables(rules))
     return (
         LazyTable(tables["stems"], key),
         LazyTable(tables["native"], key + "-native"),
-        tables["rejected"],
+        tables["fragments"],
     )
 
 
 def build_lexicon_tables(rules: Rules) -> dict[str, Any]:
     stems, native_stems = lexicon_stems(rules)
-    accept = accept_stem_for(stems, russian_lemmas())
     return {
         "stems": bucketed(stems),
         "native": bucketed(native_stems),
-        "rejected": frozenset(stem for stem in stems if not accept(stem)),
+        "fragments": kazakh_fragments(stems, russian_lemmas()),
     }
 
 
 def lexicon_stems(rules: Rules) -> tuple[dict[str, str], dict[str, str]]:
     """All stems and the native ones (Kazakh and curated), each -> its source."""
     curated = curated_stems(rules)
-    native_stems: dict[str, str] = dict.fromkeys(sorted(kazakh_stems()), "kk")
+    native_stems: dict[str, str] = dict.fromkeys(kazakh_stems(), "kk")
     native_stems.update(dict.fromkeys(curated, "curated"))
-    stems = dict.fromkeys(sorted(russian_lemmas()), "ru") | native_stems
+    stems = dict.fromkeys(russian_lemmas(), "ru") | native_stems
     return stems, native_stems
 
 
