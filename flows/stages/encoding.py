@@ -25,31 +25,50 @@ from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-import ftfy
 import regex
-from ftfy.badness import BADNESS_RE
 
 from flows.document import Changes, Edit, changed_span
 from flows.kazakh.charmodel import CharModel, kazakh_model, other_cyrillic_model
 from flows.kazakh.harmony import BACK_VOWELS, FRONT_VOWELS, VOWELS
+from flows.lazypattern import LazyPattern
 from flows.rules import Rules
 from flows.stages.base import Context, Stage
 
-ENCODING_ONLY = ftfy.TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    remove_control_chars=False,
-    normalization=None,
-    explain=True,
-)
+if TYPE_CHECKING:
+    import ftfy
+
+
 MIN_GAIN = 4.0  # log-probability a line must gain from a repair; pipeline.toml [encoding]
 ROUNDS = 2  # mojibake of mojibake
 KAZAKH_FONT = "kz-font"
+
+
+# ftfy is imported when a line first needs it: its import takes as long as the rest of
+# `tazala clean`'s start-up, and most text has no mojibake.
+@cache
+def encoding_only() -> ftfy.TextFixerConfig:
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        remove_control_chars=False,
+        normalization=None,
+        explain=True,
+    )
+
+
+@cache
+def badness() -> re.Pattern:
+    from ftfy.badness import BADNESS_RE
+
+    return BADNESS_RE
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: built once per rules
@@ -60,8 +79,9 @@ class Repair:
     read_as: str  # the encoding the bytes were wrongly read as ("" for a font remap)
     true_encoding: str
     table: dict[int, str] | None  # single-byte mix-ups are a character map
-    evidence: regex.Pattern  # what only a text garbled this way contains
-    trigger: regex.Pattern  # what a garbled word contains, once the line shows evidence
+    # both compiled when first searched: a text without mojibake never is
+    evidence: LazyPattern  # what only a text garbled this way contains
+    trigger: LazyPattern  # what a garbled word contains, once the line shows evidence
 
     def apply(self, word: str) -> str | None:
         if self.table is not None:
@@ -136,9 +156,7 @@ def build_repair(name: str, read_as: str, true_encoding: str, alphabet: str) -> 
             evidence += f"|{lead2}{_char_class(odd_tails)}"
         if odd_leads:
             evidence += f"|{_char_class(odd_leads)}{continuation}"
-        return Repair(
-            name, read_as, true_encoding, None, regex.compile(evidence), regex.compile(pair)
-        )
+        return Repair(name, read_as, true_encoding, None, LazyPattern(evidence), LazyPattern(pair))
     table = {}
     for byte in range(256):
         try:
@@ -159,8 +177,8 @@ def _map_repair(
     foreign = "".join(ch for ch in seen if ch.lower() not in alphabet)
     patterns = [_char_class(foreign)] if foreign else []
     patterns += sorted({p for ch in seen if (p := harmony_violation(ch))})
-    evidence = regex.compile("|".join(patterns) or "(?!)")
-    return Repair(name, read_as, true_encoding, table, evidence, regex.compile(_char_class(seen)))
+    evidence = LazyPattern("|".join(patterns) or "(?!)")
+    return Repair(name, read_as, true_encoding, table, evidence, LazyPattern(_char_class(seen)))
 
 
 def harmony_violation(letter: str) -> str | None:
@@ -335,6 +353,8 @@ def replay_plan(text: str, plan: list[list], rules: Rules) -> str:
     model = kazakh_model()
     for kind, detail in plan:
         if kind == "ftfy":
+            import ftfy
+
             text = ftfy.apply_plan(text, detail)
         else:
             repair = by_name[detail]
@@ -362,7 +382,7 @@ def fix_encoding(text: str, context: Context) -> tuple[str, Changes]:
         return text, changes
     lines = text.split("\n")
     evidence_lines = {i for i in suspect if any_evidence(repairs).search(lines[i])}
-    suspect = evidence_lines | {i for i in suspect if BADNESS_RE.search(lines[i])}
+    suspect = evidence_lines | {i for i in suspect if badness().search(lines[i])}
     model = kazakh_model() if evidence_lines else None
     repaired: dict[int, tuple[str, list[list], float]] = {}
     proof: dict[str, float] = {}  # chain -> gain it showed in this document
@@ -486,7 +506,9 @@ def fix_line(
     """ftfy then the chains, or the chains alone: ftfy takes UTF-8 read as KZ-1048 or
     ISO-8859-5 for cp1251 or Latin-1 mojibake and garbles it further, so where both paths
     change the line the character model picks the more plausible result."""
-    after_ftfy, ftfy_steps = ftfy.fix_and_explain(line, config=ENCODING_ONLY)
+    import ftfy
+
+    after_ftfy, ftfy_steps = ftfy.fix_and_explain(line, config=encoding_only())
     if model is None:
         if after_ftfy == line:
             return line, [], 0.0
