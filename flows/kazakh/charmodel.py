@@ -52,6 +52,9 @@ class CharModel:
     unseen: float  # log P of a pair never seen in training
     # scored pieces: (piece, state) -> (score, state after); not part of the model's value
     _pieces: dict = field(default_factory=dict, compare=False, repr=False)
+    # the pieces inside a text, by their word (the piece without its space), one dict for
+    # each case of the letter before: word -> (score, was_lower after)
+    _words: tuple[dict, dict] = field(default_factory=lambda: ({}, {}), compare=False, repr=False)
 
     def score(self, text: str) -> float:
         """Log-probability of the text's letters and symbols (higher: more plausible).
@@ -61,6 +64,8 @@ class CharModel:
         piece's part is remembered: text repeats its words (a long garbled file most of all),
         and the model scores every line of every candidate repair. `score_plain` is the
         reference walk; both give the same score (up to the order of the additions)."""
+        if " " not in self.unigrams:
+            return self._score_by_words(text)
         total, previous, was_lower = 0.0, "", False
         start, memo = 0, self._pieces
         while start < len(text):
@@ -80,8 +85,50 @@ class CharModel:
             total += self.pairs.get(previous + "$", self.unseen)
         return total
 
+    def _score_by_words(self, text: str) -> float:
+        """`score`, the same pieces added in the same order, split at C speed: a piece that
+        ends in a space leaves the walk at a word start ("^"), so every piece but the first
+        starts there and is known by its word and the case of the letter before it."""
+        words = text.split(" ")
+        total, previous, was_lower = 0.0, "", False
+        if len(words) > 1:  # the first piece, from the text's start
+            part, previous, was_lower = self._piece(words[0] + " ", previous, was_lower)
+            total += part
+            memos = self._words
+            for word in words[1:-1]:
+                memo = memos[was_lower]
+                if (known := memo.get(word)) is None:
+                    part, previous, after = self._walk(word + " ", "^", was_lower)
+                    known = (part, after)
+                    if len(word) < MEMO_PIECE_LENGTH:
+                        if len(memos[0]) + len(memos[1]) >= MEMO_PIECES:
+                            memos[0].clear()  # bounded, as the pieces are
+                            memos[1].clear()
+                        memo[word] = known
+                part, was_lower = known
+                total += part
+        if words[-1]:  # the last piece, when the text does not end in a space
+            part, previous, was_lower = self._piece(words[-1], previous, was_lower)
+            total += part
+        if previous and previous != "^":
+            total += self.pairs.get(previous + "$", self.unseen)
+        return total
+
+    def _piece(self, piece: str, previous: str, was_lower: bool) -> tuple[float, str, bool]:
+        """One piece's part and the state after it, remembered as `score` does."""
+        key = (piece, previous, was_lower)
+        if (known := self._pieces.get(key)) is None:
+            known = self._walk(piece, previous, was_lower)
+            if len(piece) <= MEMO_PIECE_LENGTH:
+                if len(self._pieces) >= MEMO_PIECES:
+                    self._pieces.clear()
+                self._pieces[key] = known
+        return known
+
     def forget_pieces(self) -> None:
         self._pieces.clear()
+        for memo in self._words:
+            memo.clear()
 
     def score_plain(self, text: str) -> float:
         """The reference: one walk over the whole text."""
@@ -99,11 +146,11 @@ class CharModel:
             lowered = "".join(c if len(c.lower()) > 1 else c.lower() for c in text)
             lowered = lowered.replace("ё", "е")
         total = 0.0
-        pairs, unigrams = self.pairs, self.unigrams
+        pairs, unigrams, unseen, others = self.pairs, self.unigrams, self.unseen, _OTHERS
         for original, ch in zip(text, lowered, strict=True):
             if ch in unigrams:
                 if previous:
-                    total += pairs.get(previous + ch, self.unseen)
+                    total += pairs.get(previous + ch, unseen)
                     if was_lower and original != ch:
                         total += CASE_COST
                 else:
@@ -111,9 +158,11 @@ class CharModel:
                 previous, was_lower = ch, original == ch
                 continue
             if previous and previous != "^":
-                total += pairs.get(previous + "$", self.unseen)
-            previous = "^" if ch.isspace() or ch in ORDINARY_SYMBOLS or ch.isdigit() else ""
-            total += character_cost(ch)
+                total += pairs.get(previous + "$", unseen)
+            if (other := others.get(ch)) is None:
+                other = others[ch] = other_character(ch)
+            previous = other[0]
+            total += other[1]
         return total, previous, was_lower
 
     def is_plain(self, text: str) -> bool:
@@ -123,6 +172,18 @@ class CharModel:
             ch in self.unigrams or ch == "ё" or character_cost(ch) == 0.0 or ch.isascii()
             for ch in text.lower()
         )
+
+
+# A character outside a model's alphabet: the state after it and its cost, looked up once
+# per character (at most one entry per code point).
+_OTHERS: dict[str, tuple[str, float]] = {}
+
+
+def other_character(ch: str) -> tuple[str, float]:
+    """What a character outside the alphabet does to the walk: a space, ordinary symbol or
+    digit starts a word ("^"), anything else leaves no letter before the next ("")."""
+    starts_word = ch.isspace() or ch in ORDINARY_SYMBOLS or ch.isdigit()
+    return "^" if starts_word else "", character_cost(ch)
 
 
 @cache
