@@ -64,8 +64,13 @@ class CharModel:
         piece's part is remembered: text repeats its words (a long garbled file most of all),
         and the model scores every line of every candidate repair. `score_plain` is the
         reference walk; both give the same score (up to the order of the additions)."""
-        if " " not in self.unigrams:
+        if " " not in self.unigrams:  # (always: the alphabet is letters)
             return self._score_by_words(text)
+        return self.score_by_pieces(text)
+
+    def score_by_pieces(self, text: str) -> float:
+        """`score` one piece after the other (the reference of `_score_by_words`, which must
+        give the very same float)."""
         total, previous, was_lower = 0.0, "", False
         start, memo = 0, self._pieces
         while start < len(text):
@@ -86,9 +91,9 @@ class CharModel:
         return total
 
     def _score_by_words(self, text: str) -> float:
-        """`score`, the same pieces added in the same order, split at C speed: a piece that
-        ends in a space leaves the walk at a word start ("^"), so every piece but the first
-        starts there and is known by its word and the case of the letter before it."""
+        """`score_by_pieces`, the same pieces added in the same order, split at C speed: a
+        piece that ends in a space leaves the walk at a word start ("^"), so every piece but
+        the first starts there and is known by its word and the case of the letter before."""
         words = text.split(" ")
         total, previous, was_lower = 0.0, "", False
         if len(words) > 1:  # the first piece, from the text's start

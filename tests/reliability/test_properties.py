@@ -187,3 +187,5 @@ def test_the_character_model_scores_a_text_piece_by_piece_as_in_one_walk(text):
     twice = [model.score(text), model.score(text)]  # the second from the remembered pieces
     assert twice[0] == twice[1]
     assert abs(twice[0] - model.score_plain(text)) <= 1e-9 * max(1.0, abs(twice[0]))
+    # split by words, the pieces are added in the same order: the very same float
+    assert twice[0] == model.score_by_pieces(text)
