@@ -189,3 +189,46 @@ def test_the_character_model_scores_a_text_piece_by_piece_as_in_one_walk(text):
     assert abs(twice[0] - model.score_plain(text)) <= 1e-9 * max(1.0, abs(twice[0]))
     # split by words, the pieces are added in the same order: the very same float
     assert twice[0] == model.score_by_pieces(text)
+
+
+# The fast finders of the repair stages against the patterns they stand for: characters and
+# marks those patterns read, in any order.
+PATTERN_CHARACTERS = (
+    KAZAKH + "ӘҒҚҢӨҰҮҺІХ" + LATIN_TWINS + "XIVLCDMxivé×" + " ,.;:!?…)]([\n-—–“”«»°№5"
+)
+pattern_texts = st.one_of(texts, st.text(alphabet=PATTERN_CHARACTERS, max_size=80))
+
+
+@PROPERTY
+@given(pattern_texts)
+def test_the_characters_stage_finds_what_its_own_patterns_find(text):
+    from flows.document import Changes
+    from flows.stages import characters as c
+
+    seams = [seam.start() for seam in c.SCRIPT_SEAM.finditer(text)]
+    assert list(c.seam_starts(text)) == seams
+    numerals = [m.span() for m in c.ROMAN_CANDIDATE.finditer(text)]
+    assert [m.span() for m in c.roman_candidates(text)] == numerals
+    for pattern, finder, check, replacement in (
+        (c.SPACE_BEFORE_PUNCTUATION, c.SPACES_THEN_PUNCTUATION, "start", ""),
+        (c.MISSING_SPACE_AFTER, c.PUNCTUATION_THEN_LETTER, "end", " "),
+    ):
+        changes = Changes()
+        found = c._substitute_checked(
+            finder,
+            lambda text, m, p=pattern, at=check: p.match(text, getattr(m, at)()),
+            "" if check == "start" else r"\g<0> ",
+            text,
+            "rule",
+            changes,
+        )
+        assert (found, changes.counts["rule"]) == pattern.subn(replacement, text)
+
+
+@PROPERTY
+@given(pattern_texts)
+def test_the_encoding_stage_finds_the_lines_its_suspect_pattern_finds(text):
+    from flows.stages import encoding as e
+
+    lines = {text.count("\n", 0, m.start()) for m in e.SUSPECT.finditer(text)}
+    assert e.lines_matching(text, e.FOREIGN) | e.lines_matching(text, e.SUSPECT_PAIR) == lines
