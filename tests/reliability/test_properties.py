@@ -232,3 +232,23 @@ def test_the_encoding_stage_finds_the_lines_its_suspect_pattern_finds(text):
 
     lines = {text.count("\n", 0, m.start()) for m in e.SUSPECT.finditer(text)}
     assert e.lines_matching(text, e.FOREIGN) | e.lines_matching(text, e.SUSPECT_PAIR) == lines
+
+
+BOILERPLATE_LINES = st.one_of(
+    pattern_texts,
+    st.lists(
+        st.sampled_from(["толығырақ", "Read more", "»", "…", "...", " ", "қаралды", ":", "12"]),
+        max_size=6,
+    ).map("".join),
+)
+
+
+@PROPERTY
+@given(BOILERPLATE_LINES)
+def test_the_boilerplate_patterns_as_one_match_a_line_when_one_of_them_does(line):
+    from flows.stages.layout import any_boilerplate
+
+    combined = any_boilerplate(RULES.boilerplate)
+    assert combined is not None  # the shipped patterns can be combined
+    alone = any(rule.pattern.fullmatch(line) for rule in RULES.boilerplate)
+    assert bool(combined.fullmatch(line)) == alone
