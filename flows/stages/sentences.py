@@ -16,7 +16,7 @@ in a text where OCR uses `!` for the letter і (`жер! 10`, `каз1ри!`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import regex
 
@@ -43,6 +43,17 @@ GLUED_END = regex.compile(
     r"(?<=[\p{Ll}&&\p{Cyrillic}]{2}[.!?…]+)",
     regex.V1,
 )
+# Where SPACED_END and GLUED_END may match, by patterns that start with the marks (scanned
+# for them, where a pattern that starts with a look-around is tried at every character); each
+# find is confirmed by the pattern itself, which gives the match its groups. SPACED_END matches
+# where a run of marks starts, GLUED_END right after one, before what its look-ahead asks for.
+SPACED_END_AT = regex.compile(
+    r"[.!?…]++[\"»”)\]]*+( +)(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) |(\d)|(\p{Ll}))"
+)
+GLUED_END_AT = regex.compile(
+    r"[.!?…](?=[\p{Lu}&&\p{Cyrillic}][\p{Ll}&&\p{Cyrillic}]|\d|[IVXLC]+[ ‐-]\p{Cyrillic})",
+    regex.V1,
+)
 LETTERS = regex.compile(r"\p{L}+")
 # Three or more upper-case words at a line's start, then text glued to them (a digit) or a
 # capitalised word of ordinary text: the caps are a heading run into its paragraph. At most
@@ -56,7 +67,7 @@ HEADING_AT_START = regex.compile(
 )
 # "!" or "1" between letters ("каз1ри!", "тус1нд1ре", "жер!н"): OCR reads і as 1 or !, so in such
 # a text a "!" after a word is no evidence of a sentence end.
-OCR_EXCLAMATION = regex.compile(r"\p{L}[!1]\p{L}")
+OCR_EXCLAMATION = regex.compile(r"[!1](?<=\p{L}[!1])(?=\p{L})")  # from the mark: scanned for it
 LONE_INITIALS = regex.compile(r"(?:\p{Lu}\.)+")
 
 
@@ -289,7 +300,7 @@ def split_line(line: str, rules: Rules, marks: str, changes: Changes) -> list[st
     """Cut one line into sentences; `marks` are the terminal marks trusted in this text."""
     abbreviations = rules.abbreviations
     cuts: list[tuple[int, int]] = []  # (end of sentence, start of next)
-    for match in SPACED_END.finditer(line):
+    for match in spaced_ends(line):
         mark = match.start(1) - 1
         while line[mark] not in ".!?…":
             mark -= 1  # step back over closing quotes and brackets
@@ -301,7 +312,7 @@ def split_line(line: str, rules: Rules, marks: str, changes: Changes) -> list[st
         ):
             cuts.append((match.start(1), match.end(1)))
             changes.count("spaced-end")
-    for match in GLUED_END.finditer(line):
+    for match in glued_ends(line):
         mark = match.start() - 1
         if (
             line[mark] in marks
@@ -329,6 +340,23 @@ def split_line(line: str, rules: Rules, marks: str, changes: Changes) -> list[st
         start = next_start
     sentences.append(line[start:])
     return sentences
+
+
+def spaced_ends(line: str) -> Iterator[regex.Match[str]]:
+    """SPACED_END's matches in the line: it matches where a run of marks starts and takes the
+    spaces after the run, so each of its matches is a match of SPACED_END_AT, and no other
+    match of SPACED_END_AT starts before the end of one."""
+    for found in SPACED_END_AT.finditer(line):
+        if match := SPACED_END.match(line, found.start()):
+            yield match
+
+
+def glued_ends(line: str) -> Iterator[regex.Match[str]]:
+    """GLUED_END's matches in the line: each is right after the last mark of a run, where
+    GLUED_END_AT finds that mark."""
+    for found in GLUED_END_AT.finditer(line):
+        if match := GLUED_END.match(line, found.end()):
+            yield match
 
 
 def starts_sentence(line: str, mark: int, match: regex.Match[str], rules: Rules) -> bool:

@@ -252,3 +252,31 @@ def test_the_boilerplate_patterns_as_one_match_a_line_when_one_of_them_does(line
     assert combined is not None  # the shipped patterns can be combined
     alone = any(rule.pattern.fullmatch(line) for rule in RULES.boilerplate)
     assert bool(combined.fullmatch(line)) == alone
+
+
+SENTENCE_LINES = st.one_of(
+    pattern_texts,
+    st.lists(
+        st.sampled_from(["Келді", "жоқ", "Қоғам", "т.б", ".", "...", "!", "?", "…", " ", "  "])
+        | st.sampled_from(["«", "»", '"', ")", "(", "3)", "12", "XX-", "ІІ ", "a", "1", "каз"]),
+        max_size=12,
+    ).map("".join),
+)
+
+
+@PROPERTY
+@given(SENTENCE_LINES)
+def test_the_sentences_stage_finds_what_its_own_patterns_find(line):
+    import regex
+
+    from flows.stages import sentences as s
+
+    def spans(matches):
+        return [(m.span(), m.span(1), m.span(2), m.span(3)) for m in matches]
+
+    assert spans(s.spaced_ends(line)) == spans(s.SPACED_END.finditer(line))
+    assert [(m.span(), m.span(1)) for m in s.glued_ends(line)] == [
+        (m.span(), m.span(1)) for m in s.GLUED_END.finditer(line)
+    ]
+    letter_mark_letter = regex.compile(r"\p{L}[!1]\p{L}")  # what OCR_EXCLAMATION finds
+    assert bool(s.OCR_EXCLAMATION.search(line)) == bool(letter_mark_letter.search(line))
