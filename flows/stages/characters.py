@@ -23,6 +23,7 @@ from flows.stages.quotes import fix_quote_spacing
 # the start of a pattern several times faster than `regex` (the stage runs twice per document).
 LINE_ENDS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 LINE_END_CHARACTERS = r"\r\u2028\u2029\x0b\x0c\x85"  # what LINE_ENDS needs
+LINE_END_CHARACTER = re.compile(f"[{LINE_END_CHARACTERS}]")
 # Zero-width space, word joiner, BOM, soft hyphen, direction marks and embeddings, C0 and C1
 # controls (tab and newline excepted).
 INVISIBLE = re.compile(
@@ -41,6 +42,11 @@ SPACE_LIKE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 ODD_SPACE = re.compile(rf"[{LINE_END_CHARACTERS}{SPACE_LIKE.pattern[1:-1]}]")
 SPACE_RUN = re.compile(r"  +")  # two spaces first: `re` scans for a literal start at C speed
 LINE_EDGE_SPACES = regex.compile(r"^ +| +$", regex.MULTILINE)
+# The same runs of spaces, found from a literal start (a pattern that starts with `^` or a
+# repeat is tried at every character): those before a line break or the end, then those
+# after a line break, then the text's start. A run that is a whole line goes in the first.
+SPACES_AT_LINE_END = re.compile(r"  *(?=\n|\Z)")
+SPACES_AT_LINE_START = re.compile(r"\n +")
 BLANK_LINE_RUN = regex.compile(r"\n{3,}")
 # A space before closing punctuation that is itself followed by a space, another closing
 # mark or the end: "сөз , сөз" -> "сөз, сөз"; ".NET" and " .5" are left alone. Closing quotes
@@ -282,17 +288,28 @@ def fix_white_space(text: str, changes: Changes) -> str:
     # Each rule runs only where a test of a character or two (`in`: a fast search) finds what
     # it needs: most texts have no carriage return, tab, double space or line-edge space.
     if ODD_SPACE.search(text):
-        text = _substitute(LINE_ENDS, "\n", text, "line-ends", changes)
+        if LINE_END_CHARACTER.search(text):
+            text = _substitute(LINE_ENDS, "\n", text, "line-ends", changes)
         if "\t" in text:
             text = _substitute(TAB_AFTER_SENTENCE, r"\1\n", text, "tab-sentence-break", changes)
         text = _substitute(SPACE_LIKE, " ", text, "space-like", changes)
     if "  " in text:
         text = _substitute(SPACE_RUN, " ", text, "space-run", changes)
     if " \n" in text or "\n " in text or text.startswith(" ") or text.endswith(" "):
-        text = _substitute(LINE_EDGE_SPACES, "", text, "line-edge-spaces", changes)
+        text = remove_line_edge_spaces(text, changes)
     if "\n\n\n" in text:
         text = _substitute(BLANK_LINE_RUN, "\n\n", text, "blank-line-run", changes)
     return text.strip("\n")
+
+
+def remove_line_edge_spaces(text: str, changes: Changes) -> str:
+    """LINE_EDGE_SPACES.sub("", text), counted as it counts: one per run of spaces that starts
+    or ends a line."""
+    text, at_end = SPACES_AT_LINE_END.subn("", text)
+    text, at_start = SPACES_AT_LINE_START.subn("\n", text)
+    stripped = text.lstrip(" ")
+    changes.count("line-edge-spaces", at_end + at_start + (len(stripped) < len(text)))
+    return stripped
 
 
 def fix_punctuation_spacing(text: str, changes: Changes) -> str:

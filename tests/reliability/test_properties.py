@@ -194,7 +194,7 @@ def test_the_character_model_scores_a_text_piece_by_piece_as_in_one_walk(text):
 # The fast finders of the repair stages against the patterns they stand for: characters and
 # marks those patterns read, in any order.
 PATTERN_CHARACTERS = (
-    KAZAKH + "ӘҒҚҢӨҰҮҺІХ" + LATIN_TWINS + "XIVLCDMxivé×" + " ,.;:!?…)]([\n-—–“”«»°№5"
+    KAZAKH + "ӘҒҚҢӨҰҮҺІХ" + LATIN_TWINS + "XIVLCDMxivé×" + "  ,.;:!?…)]([\n\n-—–“”«»°№5"
 )
 pattern_texts = st.one_of(texts, st.text(alphabet=PATTERN_CHARACTERS, max_size=80))
 
@@ -223,6 +223,9 @@ def test_the_characters_stage_finds_what_its_own_patterns_find(text):
             changes,
         )
         assert (found, changes.counts["rule"]) == pattern.subn(replacement, text)
+    changes = Changes()
+    edges = c.remove_line_edge_spaces(text, changes)
+    assert (edges, changes.counts["line-edge-spaces"]) == c.LINE_EDGE_SPACES.subn("", text)
 
 
 @PROPERTY
