@@ -305,6 +305,8 @@ def fix_white_space(text: str, changes: Changes) -> str:
 def remove_line_edge_spaces(text: str, changes: Changes) -> str:
     """LINE_EDGE_SPACES.sub("", text), counted as it counts: one per run of spaces that starts
     or ends a line."""
+    if "  " in text:  # runs of spaces (not after SPACE_RUN): each start would read a run again
+        return _substitute(LINE_EDGE_SPACES, "", text, "line-edge-spaces", changes)
     text, at_end = SPACES_AT_LINE_END.subn("", text)
     text, at_start = SPACES_AT_LINE_START.subn("\n", text)
     stripped = text.lstrip(" ")
@@ -313,14 +315,17 @@ def remove_line_edge_spaces(text: str, changes: Changes) -> str:
 
 
 def fix_punctuation_spacing(text: str, changes: Changes) -> str:
-    text = _substitute_checked(
-        SPACES_THEN_PUNCTUATION,
-        lambda text, found: SPACE_BEFORE_PUNCTUATION.match(text, found.start()),
-        "",
-        text,
-        "space-before-punctuation",
-        changes,
-    )
+    if "  " in text:  # runs of spaces (not after fix_white_space): the rule's own, linear there
+        text = _substitute(SPACE_BEFORE_PUNCTUATION, "", text, "space-before-punctuation", changes)
+    else:  # each space a run of its own: the finder reads it once
+        text = _substitute_checked(
+            SPACES_THEN_PUNCTUATION,
+            lambda text, found: SPACE_BEFORE_PUNCTUATION.match(text, found.start()),
+            "",
+            text,
+            "space-before-punctuation",
+            changes,
+        )
     if "( " in text or "[ " in text:
         text = _substitute(SPACE_AFTER_OPENING, "", text, "space-after-opening", changes)
     text = _substitute_checked(

@@ -46,9 +46,11 @@ GLUED_END = regex.compile(
 # Where SPACED_END and GLUED_END may match, by patterns that start with the marks (scanned
 # for them, where a pattern that starts with a look-around is tried at every character); each
 # find is confirmed by the pattern itself, which gives the match its groups. SPACED_END matches
-# where a run of marks starts, GLUED_END right after one, before what its look-ahead asks for.
+# where a run of marks starts (the look-behind after the first mark keeps a start inside a run
+# from reading it to its end again: linear on dot leaders), GLUED_END right after a run.
 SPACED_END_AT = regex.compile(
-    r"[.!?…]++[\"»”)\]]*+( +)(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) |(\d)|(\p{Ll}))"
+    r"[.!?…](?<![.!?…][.!?…])[.!?…]*+[\"»”)\]]*+( +)"
+    r"(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) |(\d)|(\p{Ll}))"
 )
 GLUED_END_AT = regex.compile(
     r"[.!?…](?=[\p{Lu}&&\p{Cyrillic}][\p{Ll}&&\p{Cyrillic}]|\d|[IVXLC]+[ ‐-]\p{Cyrillic})",
