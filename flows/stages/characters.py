@@ -26,10 +26,13 @@ LINE_END_CHARACTERS = r"\r\u2028\u2029\x0b\x0c\x85"  # what LINE_ENDS needs
 LINE_END_CHARACTER = re.compile(f"[{LINE_END_CHARACTERS}]")
 # Zero-width space, word joiner, BOM, soft hyphen, direction marks and embeddings, C0 and C1
 # controls (tab and newline excepted).
-INVISIBLE = re.compile(
+INVISIBLE_CHARACTER = (
     r"[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    r"\x00-\x08\x0e-\x1f\x7f\x80-\x9f]+"
+    r"\x00-\x08\x0e-\x1f\x7f\x80-\x9f]"
 )
+# One character, then the rest of the run: `re` scans at C speed for a pattern that starts
+# with a class, not for one that starts with a repeat (`[...]+`), which it tries everywhere.
+INVISIBLE = re.compile(f"{INVISIBLE_CHARACTER}{INVISIBLE_CHARACTER}*")
 # Zero-width (non-)joiners only between letters of scripts that never need them (emoji and
 # Persian or Indic text keep theirs); looked for once the other invisibles are gone, which
 # may have stood between them and a letter (`Һ\u00ad\u200dI`). A whole run at once: linear.
@@ -77,7 +80,8 @@ ROMAN_LOOKALIKES = str.maketrans({"Х": "X", "І": "I", "Ү": "V"})
 # Standing on its own: not glued to a letter, a digit or a closing bracket (`РК(б)ІІ` is OCR
 # for the abbreviation `РК(б)П`, not a numeral).
 ROMAN_CANDIDATE = regex.compile(r"(?<![\w)\]])[XIVLCDMХІҮ]{2,}(?![\w(])")
-ROMAN_RUN = re.compile(r"[XIVLCDMХІҮ]{2,}")  # where ROMAN_CANDIDATE may match: a run's start
+# where ROMAN_CANDIDATE may match: a run's start (a class first, see INVISIBLE)
+ROMAN_RUN = re.compile(r"[XIVLCDMХІҮ][XIVLCDMХІҮ]+")
 ROMAN_NUMERAL = regex.compile(r"M{0,4}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 QUOTES_TO_GUILLEMETS = regex.compile(r'[“„"](?=\S)(.*?)(?<=\S)[”“"]')
 QUOTES_TO_STRAIGHT = regex.compile(r"[«»“”„]")
