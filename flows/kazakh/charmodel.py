@@ -22,8 +22,9 @@ import math
 import os
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from flows.kazakh.dictionaries import dictionary_stems, resources_version
@@ -94,30 +95,59 @@ class CharModel:
         """`score_by_pieces`, the same pieces added in the same order, split at C speed: a
         piece that ends in a space leaves the walk at a word start ("^"), so every piece but
         the first starts there and is known by its word and the case of the letter before."""
+        return next(self.score_steps(text, len(text) + 1))[0]  # one step: the score only
+
+    def score_steps(self, text: str, step: int) -> Iterator[tuple[float, bool]]:
+        """`score(text)` as it goes: (the running total, False) after every `step` words in
+        the text, then (the score, True). No letter or sign adds to a score (every part is a
+        log-probability or a cost), so a running total is an upper bound of the score: a
+        reading already below a rival's score can be left (flows/ingest.py)."""
         words = text.split(" ")
         total, previous, was_lower = 0.0, "", False
         if len(words) > 1:  # the first piece, from the text's start
             part, previous, was_lower = self._piece(words[0] + " ", previous, was_lower)
             total += part
-            memos = self._words
-            for word in words[1:-1]:
-                memo = memos[was_lower]
-                if (known := memo.get(word)) is None:
-                    part, previous, after = self._walk(word + " ", "^", was_lower)
-                    known = (part, after)
-                    if len(word) < MEMO_PIECE_LENGTH:
-                        if len(memos[0]) + len(memos[1]) >= MEMO_PIECES:
-                            memos[0].clear()  # bounded, as the pieces are
-                            memos[1].clear()
-                        memo[word] = known
-                part, was_lower = known
-                total += part
+            last = len(words) - 1  # the pieces between start at the word start "^"
+            for start in range(1, last, step):
+                stop = min(start + step, last)
+                total, was_lower = self._add_words(words, start, stop, total, was_lower)
+                if stop < last:
+                    yield total, False
         if words[-1]:  # the last piece, when the text does not end in a space
             part, previous, was_lower = self._piece(words[-1], previous, was_lower)
             total += part
         if previous and previous != "^":
             total += self.pairs.get(previous + "$", self.unseen)
-        return total
+        yield total, True
+
+    def _add_words(
+        self, words: list[str], start: int, stop: int, total: float, was_lower: bool
+    ) -> tuple[float, bool]:
+        """The total after the pieces words[start:stop], each a word and its space."""
+        memos = self._words
+        for word in words[start:stop]:
+            memo = memos[was_lower]
+            if (known := memo.get(word)) is None:
+                part, _, after = self._walk(word + " ", "^", was_lower)
+                known = (part, after)
+                if len(word) < MEMO_PIECE_LENGTH:
+                    if len(memos[0]) + len(memos[1]) >= MEMO_PIECES:
+                        memos[0].clear()  # bounded, as the pieces are
+                        memos[1].clear()
+                    memo[word] = known
+            part, was_lower = known
+            total += part
+        return total, was_lower
+
+    @cached_property  # the model's tables do not change once built
+    def never_gains(self) -> bool:
+        """Does every part of a score take from it (the premise of `score_steps`' bound)?"""
+        return (
+            " " not in self.unigrams
+            and max(CASE_COST, LATIN_COST, FOREIGN_COST, SYMBOL_COST, self.unseen) <= 0
+            and all(value <= 0 for value in self.pairs.values())
+            and all(value <= 0 for value in self.unigrams.values())
+        )
 
     def _piece(self, piece: str, previous: str, was_lower: bool) -> tuple[float, str, bool]:
         """One piece's part and the state after it, remembered as `score` does."""

@@ -189,6 +189,11 @@ def test_the_character_model_scores_a_text_piece_by_piece_as_in_one_walk(text):
     assert abs(twice[0] - model.score_plain(text)) <= 1e-9 * max(1.0, abs(twice[0]))
     # split by words, the pieces are added in the same order: the very same float
     assert twice[0] == model.score_by_pieces(text)
+    # as it goes, a few words at a time: running totals that only fall, down to the score
+    steps = list(model.score_steps(text, 3))
+    assert steps[-1] == (twice[0], True) and not any(done for _, done in steps[:-1])
+    totals = [total for total, _ in steps]
+    assert all(a >= b for a, b in zip(totals, totals[1:], strict=False))
 
 
 # The fast finders of the repair stages against the patterns they stand for: characters and
