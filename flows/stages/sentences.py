@@ -87,6 +87,7 @@ def split_sentences(text: str, context: Context) -> tuple[str, Changes]:
 
 
 TERMINAL = regex.compile(r"[.!?…][\"»”)\]]*$")
+CLOSING = '"»”)]'
 TAIL = 12  # characters at a line's end that the end-anchored patterns need to see
 BLANK_LINES = regex.compile(r"\n[ \t]*\n")
 INITIAL_AT_END = regex.compile(r"(?<![\p{L}\d])\p{Lu}\.?$")
@@ -125,7 +126,11 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
             across_blank = i == 0
             how = join_decision(pending, line, wrap_width, across_blank, rules)
             joined = joined or how != "end"
-            if how == "join" and HYPHEN_AT_END.search(pending[-TAIL:]):
+            if (
+                how == "join"
+                and pending.endswith(("-", "‐"))
+                and HYPHEN_AT_END.search(pending[-TAIL:])
+            ):
                 pending = join_hyphenated(pending, line, changes)
             elif how == "join":
                 # extended in place (CPython): a copy per line cost a paragraph of lines with
@@ -148,6 +153,15 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
     if current:
         paragraphs.append(current)
     return paragraphs
+
+
+def ends_terminal(line: str) -> bool:
+    """TERMINAL.search(line[-TAIL:]) by string methods (asked of every line, often twice): a
+    terminal mark, then closing quotes and brackets only, in the line's last TAIL characters."""
+    if line.endswith("\n"):  # (not from a split text) `$` may stand before a final break
+        return bool(TERMINAL.search(line[-TAIL:]))
+    core = line[-TAIL:].rstrip(CLOSING)
+    return bool(core) and core[-1] in ".!?…"
 
 
 def last_word(line: str) -> str:
@@ -188,7 +202,7 @@ def hard_wrap_width(lines: list[str]) -> int:
     median length of those lines. A shorter unterminated line ends a heading or paragraph."""
     unterminated, continued = [], 0
     for line, following in zip(lines, lines[1:], strict=False):
-        if not TERMINAL.search(line[-TAIL:]):
+        if not ends_terminal(line):
             unterminated.append(len(line))
             continued += bool(LOWER_START.search(following))
     if len(unterminated) < 3 or continued / len(unterminated) <= WRAPPED_SHARE:
@@ -203,7 +217,7 @@ def join_decision(
     lower_next = bool(LOWER_START.search(following))
     last = last_word(line)
     abbreviations = rules.abbreviations
-    if TERMINAL.search(line[-TAIL:]):
+    if ends_terminal(line):
         word = abbreviation_at_end(line, abbreviations)
         keeps_going = word and (lower_next or word not in abbreviations.ends_sentence)
         cut_inside = (last + following.split(" ", 1)[0]).lower() in abbreviations.all
@@ -214,7 +228,11 @@ def join_decision(
         )
     # A line-end hyphen continues the word on the next line, unless that line starts with a
     # dash of its own (dialogue, a list): joined, the two would make a typewriter dash `--`.
-    if HYPHEN_AT_END.search(line[-TAIL:]) and following[:1] not in " -‐–—":
+    if (
+        line.endswith(("-", "‐"))
+        and HYPHEN_AT_END.search(line[-TAIL:])
+        and following[:1] not in " -‐–—"
+    ):
         return "join"
     if INITIAL_AT_END.search(line[-TAIL:]):
         return "join-period"  # "Қ" / "Нұрпейсов": an initial whose period went with the cut
@@ -260,7 +278,7 @@ def end_sentence(line: str, rules: Rules, changes: Changes, lost: bool) -> str:
     line in lower case followed it. A line that reads as a title keeps its shape: a heading
     has no predicate, and a headline with one stands alone in a document that keeps its
     sentences' periods."""
-    if not lost or TERMINAL.search(line[-TAIL:]) or line.endswith((":", ";", ",")):
+    if not lost or ends_terminal(line) or line.endswith((":", ";", ",")):
         return line
     last = last_word(line).strip('"»”)]')
     if last.isalpha() and is_predicate(last, rules) and not reads_as_title(line):
@@ -291,7 +309,7 @@ def loses_final_periods(lines: Iterable[str], rules: Rules) -> bool:
         last = last_word(line[-TAIL * 4 :]).rstrip('.!?…"»”)]').strip('"«“„(')
         if not last.isalpha() or not is_predicate(last, rules):
             continue
-        if TERMINAL.search(line[-TAIL:]):
+        if ends_terminal(line):
             kept += 1
         else:
             lost += 1

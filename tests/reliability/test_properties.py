@@ -286,5 +286,7 @@ def test_the_sentences_stage_finds_what_its_own_patterns_find(line):
     assert [(m.span(), m.span(1)) for m in s.glued_ends(line)] == [
         (m.span(), m.span(1)) for m in s.GLUED_END.finditer(line)
     ]
+    assert s.ends_terminal(line) == bool(s.TERMINAL.search(line[-s.TAIL :]))
+    assert s.ends_terminal(line + "\n") == bool(s.TERMINAL.search((line + "\n")[-s.TAIL :]))
     letter_mark_letter = regex.compile(r"\p{L}[!1]\p{L}")  # what OCR_EXCLAMATION finds
     assert bool(s.OCR_EXCLAMATION.search(line)) == bool(letter_mark_letter.search(line))
