@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from flows.kazakh.charmodel import kazakh_model
+from flows.kazakh.charmodel import CharModel, kazakh_model
 
 BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -314,13 +314,16 @@ def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
     """The candidate whose reading of the bytes the character model finds most plausible."""
     sixteen_bit = b"\0" in data  # NUL bytes: UTF-16/32 text, or binary
     model = kazakh_model()
+    valid_utf8 = not sixteen_bit and "utf-8" in candidates and is_utf8(data)
     if (
         not sixteen_bit
         and "utf-8" in candidates
-        and not is_utf8(data)
+        and not valid_utf8
         and (mixed := decode_mixed(data, candidates))
     ):
         return mixed
+    if valid_utf8 and (decided := read_as_valid_utf8(data, candidates)):
+        return decided
     sample = data[:SAMPLE_BYTES]
     scored = []
     for order, encoding in enumerate(candidates):
@@ -369,6 +372,72 @@ def detect_encoding(data: bytes, candidates: tuple[str, ...]) -> Decoded:
     if sixteen_bit:
         return text_with_nul_bytes(data, candidates)
     raise SkippedInput(f"not valid in any candidate encoding ({', '.join(candidates)})")
+
+
+STEP_WORDS = 256  # a rival reading is scored this many words at a time, while it can still win
+
+
+def read_as_valid_utf8(data: bytes, candidates: tuple[str, ...]) -> Decoded | None:
+    """What `detect_encoding` decides for valid UTF-8 that stays UTF-8 (most files), with
+    fewer readings scored whole; None when it may decide otherwise (then it scores all).
+
+    Its answer is the UTF-8 reading, its score, and the runner-up: the most plausible of the
+    readings that differ from it (by total, then by the order of the candidates), with its
+    score. Only that one needs its exact total: no letter adds to a score, so a reading whose
+    running total falls below the best total found is no runner-up and is left there. The
+    readings go best first by the total of their first words, so the best is mostly known
+    after one. Whether UTF-8 stands is asked against the best of all readings, as
+    `prefer_valid_utf8` asks it."""
+    model = kazakh_model()
+    if len(set(candidates)) != len(candidates) or not model.never_gains:
+        return None
+    complete = len(data) <= SAMPLE_BYTES
+    sample = data[:SAMPLE_BYTES]
+    utf8 = _decode_sample(sample, "utf-8", complete)
+    if not utf8:
+        return None
+    utf8_key = (model.score(utf8), -candidates.index("utf-8"))
+    best = utf8_key  # of all readings, as the sort in detect_encoding finds it
+    rivals = []
+    for order, encoding in enumerate(candidates):
+        if encoding == "utf-8" or encoding.startswith(SIXTEEN_BIT):
+            continue
+        text = _decode_sample(sample, encoding, complete)
+        if text == utf8:
+            best = max(best, (utf8_key[0], -order))  # the same text scores the same
+        elif text:
+            rivals.append((order, encoding, text))
+    runner_up = most_plausible(rivals, model)
+    if runner_up:
+        best = max(best, runner_up[:2])
+    if best != utf8_key and not utf8_stands(utf8, utf8_key[0], best[0]):
+        return None
+    return Decoded(
+        data.decode("utf-8"),
+        "utf-8",
+        "model",
+        round(utf8_key[0] / len(utf8), 3),
+        runner_up[2] if runner_up else None,
+        round(runner_up[0] / len(runner_up[3]), 3) if runner_up else None,
+    )
+
+
+def most_plausible(
+    readings: list[tuple[int, str, str]], model: CharModel
+) -> tuple[float, int, str, str] | None:
+    """The reading (order, encoding, text) with the highest (total, -order), as
+    (total, -order, encoding, text); each other reading is scored only until its running
+    total falls below the best total (it cannot then reach it)."""
+    steps = {order: model.score_steps(text, STEP_WORDS) for order, _, text in readings}
+    first = {order: next(steps[order]) for order in steps}
+    best: tuple[float, int, str, str] | None = None
+    for order, encoding, text in sorted(readings, key=lambda r: first[r[0]][0], reverse=True):
+        total, done = first[order]
+        while not done and (best is None or total >= best[0]):
+            total, done = next(steps[order])
+        if done and (best is None or (total, -order) > best[:2]):
+            best = (total, -order, encoding, text)
+    return best
 
 
 # Valid UTF-8 is read as a code page only on strong evidence: reading it so is the repair of

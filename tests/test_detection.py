@@ -122,3 +122,30 @@ def test_a_short_utf8_line_in_a_code_page_file_stays_utf8(rules):
     decoded = decode_bytes(data, rules.encodings)
     assert decoded.method == "mixed"
     assert decoded.text.endswith("\nғ")
+
+
+def utf8_variants() -> list[bytes]:
+    """Valid UTF-8 of every kind detection meets: the test texts whole and cut short, with an
+    ASCII start longer than the sample, and mojibake saved as UTF-8 (then a code page may win)."""
+    texts = [KAZAKH, RUSSIAN, (DATA / "corpus" / "tarikh.txt").read_text(encoding="utf-8")]
+    variants = []
+    for text in texts:
+        variants += [text[:n].encode("utf-8") for n in (3, 12, 40, 300, 5000, 100_000)]
+        variants.append(("A" * 70_000 + text[:2000]).encode("utf-8"))
+        for reading in ("cp1251", "koi8_r", "cp866", "mac_cyrillic", "iso8859_5"):
+            garbled = text[:3000].encode("utf-8").decode(reading, errors="replace")
+            variants.append(garbled.encode("utf-8"))
+    return variants
+
+
+def test_valid_utf8_is_decided_as_scoring_every_reading_whole_decides_it(rules, monkeypatch):
+    """read_as_valid_utf8 leaves readings that cannot be the runner-up: the answer (encoding,
+    scores, runner-up) is the one the full ranking gives."""
+    import flows.ingest as ingest
+
+    variants = utf8_variants()
+    decided = [ingest.read_as_valid_utf8(data, rules.encodings) for data in variants]
+    assert sum(d is not None for d in decided) >= len(variants) // 2  # the quick way is taken
+    quick = [decode_bytes(data, rules.encodings) for data in variants]
+    monkeypatch.setattr(ingest, "read_as_valid_utf8", lambda data, candidates: None)
+    assert [decode_bytes(data, rules.encodings) for data in variants] == quick

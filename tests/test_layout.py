@@ -56,3 +56,27 @@ def test_chrome_by_structure(case, rules):
     """Menus, link lines, share bars and chrome blocks at the edges go; poems, refrains,
     lists, short last paragraphs and one-line documents stay."""
     assert remove_boilerplate(case["input"], Context(rules))[0] == case["expected"]
+
+
+@pytest.mark.parametrize(
+    "patterns, combined",
+    [
+        (["views\\s*\\d+", "share"], True),
+        (["(views)\\s*\\d+", "share"], False),  # a group: numbered otherwise in the alternation
+        (["(?i)views", "share"], False),  # inline flags
+        ([], False),
+    ],
+)
+def test_boilerplate_patterns_are_one_alternation_only_where_that_means_the_same(
+    patterns, combined
+):
+    import regex
+
+    from flows.rules import BoilerplateRule
+    from flows.stages.layout import any_boilerplate
+
+    rules = tuple(
+        BoilerplateRule(f"rule{i}", "line", regex.compile(p, regex.IGNORECASE | regex.V1))
+        for i, p in enumerate(patterns)
+    )
+    assert (any_boilerplate(rules) is not None) == combined

@@ -22,8 +22,9 @@ import math
 import os
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 from flows.kazakh.dictionaries import dictionary_stems, resources_identity
 from flows.kazakh.tables import cache_folder
@@ -52,6 +53,9 @@ class CharModel:
     unseen: float  # log P of a pair never seen in training
     # scored pieces: (piece, state) -> (score, state after); not part of the model's value
     _pieces: dict = field(default_factory=dict, compare=False, repr=False)
+    # the pieces inside a text, by their word (the piece without its space), one dict for
+    # each case of the letter before: word -> (score, was_lower after)
+    _words: tuple[dict, dict] = field(default_factory=lambda: ({}, {}), compare=False, repr=False)
 
     def score(self, text: str) -> float:
         """Log-probability of the text's letters and symbols (higher: more plausible).
@@ -61,29 +65,105 @@ class CharModel:
         piece's part is remembered: text repeats its words (a long garbled file most of all),
         and the model scores every line of every candidate repair. `score_plain` is the
         reference walk; both give the same score (up to the order of the additions)."""
+        if " " not in self.unigrams:  # (always: the alphabet is letters)
+            return self._score_by_words(text)
+        return self.score_by_pieces(text)
+
+    def score_by_pieces(self, text: str) -> float:
+        """`score` one piece after the other (the reference of `_score_by_words`, which must
+        give the very same float)."""
         total, previous, was_lower = 0.0, "", False
-        memo = self._pieces
-        words = text.split(" ")
-        last = words.pop()  # the piece after the last space, which has no space of its own
-        # every other piece is a word and the space after it, remembered under the word alone
-        for word in words:
-            if (known := memo.get((word, previous, was_lower))) is None:
-                known = self._walk(word + " ", previous, was_lower)
-                if len(word) < MEMO_PIECE_LENGTH:
+        start, memo = 0, self._pieces
+        while start < len(text):
+            end = text.find(" ", start) + 1 or len(text)
+            piece = text[start:end]
+            key = (piece, previous, was_lower)
+            if (known := memo.get(key)) is None:
+                known = self._walk(piece, previous, was_lower)
+                if len(piece) <= MEMO_PIECE_LENGTH:
                     if len(memo) >= MEMO_PIECES:
                         memo.clear()  # bounded: start again rather than track what is oldest
-                    memo[word, previous, was_lower] = known
+                    memo[key] = known
             part, previous, was_lower = known
             total += part
-        if last:
-            part, previous, was_lower = self._walk(last, previous, was_lower)
-            total += part
+            start = end
         if previous and previous != "^":
             total += self.pairs.get(previous + "$", self.unseen)
         return total
 
+    def _score_by_words(self, text: str) -> float:
+        """`score_by_pieces`, the same pieces added in the same order, split at C speed: a
+        piece that ends in a space leaves the walk at a word start ("^"), so every piece but
+        the first starts there and is known by its word and the case of the letter before."""
+        return next(self.score_steps(text, len(text) + 1))[0]  # one step: the score only
+
+    def score_steps(self, text: str, step: int) -> Iterator[tuple[float, bool]]:
+        """`score(text)` as it goes: (the running total, False) after every `step` words in
+        the text, then (the score, True). No letter or sign adds to a score (every part is a
+        log-probability or a cost), so a running total is an upper bound of the score: a
+        reading already below a rival's score can be left (flows/ingest.py)."""
+        words = text.split(" ")
+        total, previous, was_lower = 0.0, "", False
+        if len(words) > 1:  # the first piece, from the text's start
+            part, previous, was_lower = self._piece(words[0] + " ", previous, was_lower)
+            total += part
+            last = len(words) - 1  # the pieces between start at the word start "^"
+            for start in range(1, last, step):
+                stop = min(start + step, last)
+                total, was_lower = self._add_words(words, start, stop, total, was_lower)
+                if stop < last:
+                    yield total, False
+        if words[-1]:  # the last piece, when the text does not end in a space
+            part, previous, was_lower = self._piece(words[-1], previous, was_lower)
+            total += part
+        if previous and previous != "^":
+            total += self.pairs.get(previous + "$", self.unseen)
+        yield total, True
+
+    def _add_words(
+        self, words: list[str], start: int, stop: int, total: float, was_lower: bool
+    ) -> tuple[float, bool]:
+        """The total after the pieces words[start:stop], each a word and its space."""
+        memos = self._words
+        for word in words[start:stop]:
+            memo = memos[was_lower]
+            if (known := memo.get(word)) is None:
+                part, _, after = self._walk(word + " ", "^", was_lower)
+                known = (part, after)
+                if len(word) < MEMO_PIECE_LENGTH:
+                    if len(memos[0]) + len(memos[1]) >= MEMO_PIECES:
+                        memos[0].clear()  # bounded, as the pieces are
+                        memos[1].clear()
+                    memo[word] = known
+            part, was_lower = known
+            total += part
+        return total, was_lower
+
+    @cached_property  # the model's tables do not change once built
+    def never_gains(self) -> bool:
+        """Does every part of a score take from it (the premise of `score_steps`' bound)?"""
+        return (
+            " " not in self.unigrams
+            and max(CASE_COST, LATIN_COST, FOREIGN_COST, SYMBOL_COST, self.unseen) <= 0
+            and all(value <= 0 for value in self.pairs.values())
+            and all(value <= 0 for value in self.unigrams.values())
+        )
+
+    def _piece(self, piece: str, previous: str, was_lower: bool) -> tuple[float, str, bool]:
+        """One piece's part and the state after it, remembered as `score` does."""
+        key = (piece, previous, was_lower)
+        if (known := self._pieces.get(key)) is None:
+            known = self._walk(piece, previous, was_lower)
+            if len(piece) <= MEMO_PIECE_LENGTH:
+                if len(self._pieces) >= MEMO_PIECES:
+                    self._pieces.clear()
+                self._pieces[key] = known
+        return known
+
     def forget_pieces(self) -> None:
         self._pieces.clear()
+        for memo in self._words:
+            memo.clear()
 
     def score_plain(self, text: str) -> float:
         """The reference: one walk over the whole text."""
@@ -101,11 +181,11 @@ class CharModel:
             lowered = "".join(c if len(c.lower()) > 1 else c.lower() for c in text)
             lowered = lowered.replace("ё", "е")
         total = 0.0
-        pairs, unigrams = self.pairs, self.unigrams
+        pairs, unigrams, unseen, others = self.pairs, self.unigrams, self.unseen, _OTHERS
         for original, ch in zip(text, lowered, strict=True):
             if ch in unigrams:
                 if previous:
-                    total += pairs.get(previous + ch, self.unseen)
+                    total += pairs.get(previous + ch, unseen)
                     if was_lower and original != ch:
                         total += CASE_COST
                 else:
@@ -113,9 +193,11 @@ class CharModel:
                 previous, was_lower = ch, original == ch
                 continue
             if previous and previous != "^":
-                total += pairs.get(previous + "$", self.unseen)
-            previous = "^" if ch.isspace() or ch in ORDINARY_SYMBOLS or ch.isdigit() else ""
-            total += character_cost(ch)
+                total += pairs.get(previous + "$", unseen)
+            if (other := others.get(ch)) is None:
+                other = others[ch] = other_character(ch)
+            previous = other[0]
+            total += other[1]
         return total, previous, was_lower
 
     def is_plain(self, text: str) -> bool:
@@ -125,6 +207,18 @@ class CharModel:
             ch in self.unigrams or ch == "ё" or character_cost(ch) == 0.0 or ch.isascii()
             for ch in text.lower()
         )
+
+
+# A character outside a model's alphabet: the state after it and its cost, looked up once
+# per character (at most one entry per code point).
+_OTHERS: dict[str, tuple[str, float]] = {}
+
+
+def other_character(ch: str) -> tuple[str, float]:
+    """What a character outside the alphabet does to the walk: a space, ordinary symbol or
+    digit starts a word ("^"), anything else leaves no letter before the next ("")."""
+    starts_word = ch.isspace() or ch in ORDINARY_SYMBOLS or ch.isdigit()
+    return "^" if starts_word else "", character_cost(ch)
 
 
 @cache

@@ -92,12 +92,19 @@ def link_line(line: str, rules: Rules, settings: ChromeSettings) -> str | None:
         and len(WORD.findall(URL.sub(" ", stripped))) <= 2
     ):
         return "links"
-    words = [w.lower() for w in WORD.findall(stripped)]
-    kinds = [rules.chrome_words.get(w) for w in words]
-    if len(words) >= 2 and all(kinds) and "share" in kinds:
+    words = WORD.findall(stripped)
+    chrome = rules.chrome_words
+    # the words' kinds are looked up only as far as a question needs them: in a line of prose
+    # the first word is no chrome word
+    if (
+        len(words) >= 2
+        and all(chrome.get(w.lower()) for w in words)
+        and "share" in [chrome.get(w.lower()) for w in words]
+    ):
         return "share-bar"
     if ("©" in stripped or "(" in stripped) and (
-        COPYRIGHT.search(stripped) or ("©" in stripped and "rights" in kinds)
+        COPYRIGHT.search(stripped)
+        or ("©" in stripped and "rights" in [chrome.get(w.lower()) for w in words])
     ):
         return "copyright"  # a site's footer, a book's imprint: not its text
     if (

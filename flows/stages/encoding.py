@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
@@ -375,7 +374,7 @@ def fix_encoding(text: str, context: Context) -> tuple[str, Changes]:
     min_gain = float(rules.parameter("encoding", "min_gain", MIN_GAIN))
     # One cheap scan of the whole document finds the lines that may show mojibake; only they
     # get the precise tests (ftfy's, each chain's evidence). Most documents have none.
-    suspect = lines_matching(text, SUSPECT)
+    suspect = lines_matching(text, FOREIGN) | lines_matching(text, SUSPECT_PAIR)
     if len(text) <= SHORT_TEXT:
         suspect |= lines_matching(text, any_evidence(repairs))
     if not suspect:
@@ -397,6 +396,8 @@ def fix_encoding(text: str, context: Context) -> tuple[str, Changes]:
                         proof[name] = proof.get(name, 0.0) + gain
     if model is not None:
         repaired |= repair_with_document_proof(lines, repaired, proof, repairs, model, min_gain)
+    if not repaired:
+        return text, changes
     offset = 0
     for i, line in enumerate(lines):
         if i in repaired:
@@ -411,12 +412,14 @@ def fix_encoding(text: str, context: Context) -> tuple[str, Changes]:
 
 
 def lines_matching(text: str, pattern) -> set[int]:
-    """Indexes of the lines of `text` where `pattern` matches, from one scan of the text."""
-    matches = [m.start() for m in pattern.finditer(text)]
-    if not matches:
-        return set()
-    starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
-    return {bisect_right(starts, position) - 1 for position in matches}
+    """Indexes of the lines of `text` where `pattern` matches, from one scan of the text (the
+    line breaks are counted between the matches, which are few)."""
+    lines, line, counted = set(), 0, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.add(line)
+    return lines
 
 
 NEWLINE = re.compile("\n")
@@ -426,6 +429,14 @@ NEWLINE = re.compile("\n")
 # a cp1251-like lead before « » ° № ("Р°"). Every garbling of a sentence shows one of these.
 ORDINARY = "\\x00-\\x7f\\xa0а-яёА-ЯЁәғқңөұүһіӘҒҚҢӨҰҮҺІ«»–—…№°“”„‘’"
 SUSPECT = re.compile(f"[^{ORDINARY}]|[а-яёәғқңөұүһі][А-ЯЁӘҒҚҢӨҰҮҺІ]|[–—“”][А-ЯЁ]|[ВГРСТУ][«»°№]")
+# SUSPECT's lines, found by two patterns that each start with one class (scanned at C speed,
+# where SUSPECT's alternatives are tried at every character): a character out of the
+# ordinary, and the second character of one of its pairs (on the line of the first, which is
+# no line break).
+FOREIGN = re.compile(f"[^{ORDINARY}]")
+SUSPECT_PAIR = re.compile(
+    "[А-ЯЁӘҒҚҢӨҰҮҺІ«»°№](?<=[а-яёәғқңөұүһі][А-ЯЁӘҒҚҢӨҰҮҺІ]|[–—“”][А-ЯЁ]|[ВГРСТУ][«»°№])"
+)
 # A text this short may be garbled without one foreign character (KZ-1048 read as PT154 only
 # swaps ғ for ә): there the chains' own evidence, vowel harmony included, is searched too.
 SHORT_TEXT = 2000
@@ -443,6 +454,8 @@ def repair_with_document_proof(
     """Lines too short to prove a garbling themselves (an initial alone, `Рқ.`), repaired by
     a chain the rest of their document proved: garbling happens to whole files."""
     proven = [r for r in repairs if proof.get(r.name, 0.0) >= PROOF * min_gain]
+    if not proven:
+        return {}
     more: dict[int, tuple[str, list[list], float]] = {}
     for i, line in enumerate(lines):
         if i in repaired or line.isascii():

@@ -11,6 +11,8 @@ removed it. Lines cut inside sentences are the sentences stage's business.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import regex
 
 from flows.document import Changes, Edit
@@ -57,10 +59,17 @@ def match_chrome(lines: list[str], rules: Rules, changes: Changes) -> dict[int, 
     a line (runaway backtracking the load-time probes missed) is switched off for the rest of
     the document and counted as `timeout:NAME`, which the release's report warns about."""
     removed, switched_off = {}, set()
+    any_rule = any_boilerplate(rules.boilerplate)
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or len(stripped) > TEASER_WIDTH:
             continue
+        if any_rule is not None:
+            try:
+                if not any_rule.fullmatch(stripped, timeout=TIMEOUT):
+                    continue  # no pattern matches the line whole: most lines are prose
+            except TimeoutError:
+                pass  # each pattern on its own, as below, says which one takes too long
         for rule in rules.boilerplate:
             if rule.name in switched_off:
                 continue
@@ -74,6 +83,36 @@ def match_chrome(lines: list[str], rules: Rules, changes: Changes) -> dict[int, 
                 removed[i] = rule.name
                 break
     return removed
+
+
+_ANY_BOILERPLATE: dict[int, tuple[tuple, regex.Pattern | None]] = {}
+# What a pattern may hold that changes its meaning inside an alternation of all of them:
+# inline flags and conditionals (capturing groups and back-references are told by `groups`).
+INLINE_FLAGS = regex.compile(r"\(\?[a-zA-Z^(-]")
+
+
+def any_boilerplate(boilerplate: tuple) -> regex.Pattern | None:
+    """The rules' patterns as one alternation, which matches a line whole exactly when one
+    of them does (one test per line instead of one per pattern); None when a pattern holds a
+    group, a back-reference, a conditional or inline flags, which would mean other things
+    there, or when there are no patterns."""
+    known = _ANY_BOILERPLATE.get(id(boilerplate))
+    if known is not None and known[0] is boilerplate:
+        return known[1]
+    patterns = [rule.pattern for rule in boilerplate]
+    combinable = patterns and all(
+        p.groups == 0 and p.flags == patterns[0].flags and not INLINE_FLAGS.search(p.pattern)
+        for p in patterns
+    )
+    combined = (
+        regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+        if combinable
+        else None
+    )
+    if len(_ANY_BOILERPLATE) >= 8:
+        _ANY_BOILERPLATE.clear()
+    _ANY_BOILERPLATE[id(boilerplate)] = (boilerplate, combined)
+    return combined
 
 
 def remove_teasers(lines: list[str], removed: dict[int, str], rules: Rules) -> None:
@@ -143,20 +182,33 @@ def remove_stray_edges(lines: list[str], removed: dict[int, str]) -> None:
     before that gap, read as the sentences stage would join them (`:` over `a` is the debris
     `: a` now, as it would be once joined), and debris behind debris goes too: what is left
     at the edge must be what a second cleaning would leave."""
-    runs: list[list[int]] = []
-    for i, line in enumerate(lines):
-        if line.strip() and i not in removed:
-            if runs and runs[-1][-1] == i - 1:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
-    first, last = 0, len(runs) - 1
-    while first < last and STRAY.fullmatch(joined_run(lines, runs[first])):
-        removed.update(dict.fromkeys(runs[first], "stray"))
-        first += 1
-    while first < last and STRAY.fullmatch(joined_run(lines, runs[last])):
-        removed.update(dict.fromkeys(runs[last], "stray"))
-        last -= 1
+    # The runs of kept lines are read from either edge only as far as the debris goes (most
+    # documents have none: one run from each end), of the lines kept when this starts.
+    gone = frozenset(removed)
+    front = runs_of(lines, gone, range(len(lines)))
+    back = runs_of(lines, gone, range(len(lines) - 1, -1, -1))
+    first, last = next(front, None), next(back, None)
+    # first < last: the two runs are not the same (runs do not overlap)
+    while first and last and first[0] < last[0] and STRAY.fullmatch(joined_run(lines, first)):
+        removed.update(dict.fromkeys(first, "stray"))
+        first = next(front, None)
+    while first and last and first[0] < last[0] and STRAY.fullmatch(joined_run(lines, last)):
+        removed.update(dict.fromkeys(last, "stray"))
+        last = next(back, None)
+
+
+def runs_of(lines: list[str], gone: frozenset[int], order: range) -> Iterator[list[int]]:
+    """The runs of consecutive filled lines not in `gone`, in `order` (forwards or backwards),
+    each run's indexes in ascending order."""
+    run: list[int] = []
+    for i in order:
+        if lines[i].strip() and i not in gone:
+            run.append(i)
+        elif run:
+            yield sorted(run)
+            run = []
+    if run:
+        yield sorted(run)
 
 
 def joined_run(lines: list[str], run: list[int]) -> str:

@@ -116,10 +116,23 @@ def quote_roles(line: str, style: dict[str, str]) -> dict[int, str]:
 
 def fix_quote_spacing(text: str, changes: Changes) -> str:
     """No space after a mark that certainly opens, none before one that certainly closes."""
-    if not QUOTE.search(text):
+    found = QUOTE.search(text)
+    if not found:
         return text
     style = document_style(text)
-    return "\n".join(settled_line(line, style, changes) for line in text.split("\n"))
+    # Only the lines with a quote mark are visited (most lines of a text quote nothing): from
+    # each mark found to its line's edges, then on from the line's end. Linear: each line is
+    # read once forwards by the search, once to find its edges.
+    parts, done = [], 0
+    while found:
+        start = text.rfind("\n", done, found.start()) + 1 or done
+        end = text.find("\n", found.start())
+        end = len(text) if end < 0 else end
+        parts += [text[done:start], settled_line(text[start:end], style, changes)]
+        done = end
+        found = QUOTE.search(text, end)
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 SETTLE_ROUNDS = 3

@@ -16,7 +16,7 @@ in a text where OCR uses `!` for the letter і (`жер! 10`, `каз1ри!`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import regex
 
@@ -44,6 +44,19 @@ GLUED_END = regex.compile(
     r"(?<=[\p{Ll}&&\p{Cyrillic}]{2}[.!?…]+)",
     regex.V1,
 )
+# Where SPACED_END and GLUED_END may match, by patterns that start with the marks (scanned
+# for them, where a pattern that starts with a look-around is tried at every character); each
+# find is confirmed by the pattern itself, which gives the match its groups. SPACED_END matches
+# where a run of marks starts (the look-behind after the first mark keeps a start inside a run
+# from reading it to its end again: linear on dot leaders), GLUED_END right after a run.
+SPACED_END_AT = regex.compile(
+    r"[.!?…](?<![.!?…][.!?…])[.!?…]*+[\"»”)\]]*+( +)"
+    r"(?=[\"«“„(\[]*\p{Lu}|\d{1,2}\) |(\d)|(\p{Ll}))"
+)
+GLUED_END_AT = regex.compile(
+    r"[.!?…](?=[\p{Lu}&&\p{Cyrillic}][\p{Ll}&&\p{Cyrillic}]|\d|[IVXLC]+[ ‐-]\p{Cyrillic})",
+    regex.V1,
+)
 LETTERS = regex.compile(r"\p{L}+")
 # Three or more upper-case words at a line's start, then text glued to them (a digit) or a
 # capitalised word of ordinary text: the caps are a heading run into its paragraph. At most
@@ -57,7 +70,7 @@ HEADING_AT_START = regex.compile(
 )
 # "!" or "1" between letters ("каз1ри!", "тус1нд1ре", "жер!н"): OCR reads і as 1 or !, so in such
 # a text a "!" after a word is no evidence of a sentence end.
-OCR_EXCLAMATION = regex.compile(r"\p{L}[!1]\p{L}")
+OCR_EXCLAMATION = regex.compile(r"[!1](?<=\p{L}[!1])(?=\p{L})")  # from the mark: scanned for it
 LONE_INITIALS = regex.compile(r"(?:\p{Lu}\.)+")
 
 
@@ -75,6 +88,7 @@ def split_sentences(text: str, context: Context) -> tuple[str, Changes]:
 
 
 TERMINAL = regex.compile(r"[.!?…][\"»”)\]]*$")
+CLOSING = '"»”)]'
 TAIL = 12  # characters at a line's end that the end-anchored patterns need to see
 BLANK_LINES = regex.compile(r"\n[ \t]*\n")
 INITIAL_AT_END = regex.compile(r"(?<![\p{L}\d])\p{Lu}\.?$")
@@ -113,7 +127,11 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
             across_blank = i == 0
             how = join_decision(pending, line, wrap_width, across_blank, rules)
             joined = joined or how != "end"
-            if how == "join" and HYPHEN_AT_END.search(pending[-TAIL:]):
+            if (
+                how == "join"
+                and pending.endswith(("-", "‐"))
+                and HYPHEN_AT_END.search(pending[-TAIL:])
+            ):
                 pending = join_hyphenated(pending, line, changes)
             elif how == "join":
                 # extended in place (CPython): a copy per line cost a paragraph of lines with
@@ -136,6 +154,15 @@ def join_broken_lines(text: str, rules: Rules, changes: Changes) -> list[list[st
     if current:
         paragraphs.append(current)
     return paragraphs
+
+
+def ends_terminal(line: str) -> bool:
+    """TERMINAL.search(line[-TAIL:]) by string methods (asked of every line, often twice): a
+    terminal mark, then closing quotes and brackets only, in the line's last TAIL characters."""
+    if line.endswith("\n"):  # (not from a split text) `$` may stand before a final break
+        return bool(TERMINAL.search(line[-TAIL:]))
+    core = line[-TAIL:].rstrip(CLOSING)
+    return bool(core) and core[-1] in ".!?…"
 
 
 def last_word(line: str) -> str:
@@ -176,7 +203,7 @@ def hard_wrap_width(lines: list[str]) -> int:
     median length of those lines. A shorter unterminated line ends a heading or paragraph."""
     unterminated, continued = [], 0
     for line, following in zip(lines, lines[1:], strict=False):
-        if not TERMINAL.search(line[-TAIL:]):
+        if not ends_terminal(line):
             unterminated.append(len(line))
             continued += bool(LOWER_START.search(following))
     if len(unterminated) < 3 or continued / len(unterminated) <= WRAPPED_SHARE:
@@ -191,7 +218,7 @@ def join_decision(
     lower_next = bool(LOWER_START.search(following))
     last = last_word(line)
     abbreviations = rules.abbreviations
-    if TERMINAL.search(line[-TAIL:]):
+    if ends_terminal(line):
         word = abbreviation_at_end(line, abbreviations)
         keeps_going = word and (lower_next or word not in abbreviations.ends_sentence)
         cut_inside = (last + following.split(" ", 1)[0]).lower() in abbreviations.all
@@ -202,7 +229,11 @@ def join_decision(
         )
     # A line-end hyphen continues the word on the next line, unless that line starts with a
     # dash of its own (dialogue, a list): joined, the two would make a typewriter dash `--`.
-    if HYPHEN_AT_END.search(line[-TAIL:]) and following[:1] not in " -‐–—":
+    if (
+        line.endswith(("-", "‐"))
+        and HYPHEN_AT_END.search(line[-TAIL:])
+        and following[:1] not in " -‐–—"
+    ):
         return "join"
     if INITIAL_AT_END.search(line[-TAIL:]):
         return "join-period"  # "Қ" / "Нұрпейсов": an initial whose period went with the cut
@@ -248,7 +279,7 @@ def end_sentence(line: str, rules: Rules, changes: Changes, lost: bool) -> str:
     line in lower case followed it. A line that reads as a title keeps its shape: a heading
     has no predicate, and a headline with one stands alone in a document that keeps its
     sentences' periods."""
-    if not lost or TERMINAL.search(line[-TAIL:]) or line.endswith((":", ";", ",")):
+    if not lost or ends_terminal(line) or line.endswith((":", ";", ",")):
         return line
     last = last_word(line).strip('"»”)]')
     if last.isalpha() and is_predicate(last, rules) and not reads_as_title(line):
@@ -279,7 +310,7 @@ def loses_final_periods(lines: Iterable[str], rules: Rules) -> bool:
         last = last_word(line[-TAIL * 4 :]).rstrip('.!?…"»”)]').strip('"«“„(')
         if not last.isalpha() or not is_predicate(last, rules):
             continue
-        if TERMINAL.search(line[-TAIL:]):
+        if ends_terminal(line):
             kept += 1
         else:
             lost += 1
@@ -290,7 +321,7 @@ def split_line(line: str, rules: Rules, marks: str, changes: Changes) -> list[st
     """Cut one line into sentences; `marks` are the terminal marks trusted in this text."""
     abbreviations = rules.abbreviations
     cuts: list[tuple[int, int]] = []  # (end of sentence, start of next)
-    for match in SPACED_END.finditer(line):
+    for match in spaced_ends(line):
         mark = match.start(1) - 1
         while line[mark] not in ".!?…":
             mark -= 1  # step back over closing quotes and brackets
@@ -302,7 +333,7 @@ def split_line(line: str, rules: Rules, marks: str, changes: Changes) -> list[st
         ):
             cuts.append((match.start(1), match.end(1)))
             changes.count("spaced-end")
-    for match in GLUED_END.finditer(line):
+    for match in glued_ends(line):
         mark = match.start() - 1
         if (
             line[mark] in marks
@@ -346,6 +377,23 @@ def keep_links_attached(
             line[next_start : (cuts[i + 1][0] if i + 1 < len(cuts) else None)], rules, settings
         )
     ]
+
+
+def spaced_ends(line: str) -> Iterator[regex.Match[str]]:
+    """SPACED_END's matches in the line: it matches where a run of marks starts and takes the
+    spaces after the run, so each of its matches is a match of SPACED_END_AT, and no other
+    match of SPACED_END_AT starts before the end of one."""
+    for found in SPACED_END_AT.finditer(line):
+        if match := SPACED_END.match(line, found.start()):
+            yield match
+
+
+def glued_ends(line: str) -> Iterator[regex.Match[str]]:
+    """GLUED_END's matches in the line: each is right after the last mark of a run, where
+    GLUED_END_AT finds that mark."""
+    for found in GLUED_END_AT.finditer(line):
+        if match := GLUED_END.match(line, found.end()):
+            yield match
 
 
 def starts_sentence(line: str, mark: int, match: regex.Match[str], rules: Rules) -> bool:

@@ -187,3 +187,106 @@ def test_the_character_model_scores_a_text_piece_by_piece_as_in_one_walk(text):
     twice = [model.score(text), model.score(text)]  # the second from the remembered pieces
     assert twice[0] == twice[1]
     assert abs(twice[0] - model.score_plain(text)) <= 1e-9 * max(1.0, abs(twice[0]))
+    # split by words, the pieces are added in the same order: the very same float
+    assert twice[0] == model.score_by_pieces(text)
+    # as it goes, a few words at a time: running totals that only fall, down to the score
+    steps = list(model.score_steps(text, 3))
+    assert steps[-1] == (twice[0], True) and not any(done for _, done in steps[:-1])
+    totals = [total for total, _ in steps]
+    assert all(a >= b for a, b in zip(totals, totals[1:], strict=False))
+
+
+# The fast finders of the repair stages against the patterns they stand for: characters and
+# marks those patterns read, in any order.
+PATTERN_CHARACTERS = (
+    KAZAKH + "ӘҒҚҢӨҰҮҺІХ" + LATIN_TWINS + "XIVLCDMxivé×" + "  ,.;:!?…)]([\n\n-—–“”«»°№5"
+)
+pattern_texts = st.one_of(texts, st.text(alphabet=PATTERN_CHARACTERS, max_size=80))
+
+
+@PROPERTY
+@given(pattern_texts)
+def test_the_characters_stage_finds_what_its_own_patterns_find(text):
+    from flows.document import Changes
+    from flows.stages import characters as c
+
+    seams = [seam.start() for seam in c.SCRIPT_SEAM.finditer(text)]
+    assert list(c.seam_starts(text)) == seams
+    numerals = [m.span() for m in c.ROMAN_CANDIDATE.finditer(text)]
+    assert [m.span() for m in c.roman_candidates(text)] == numerals
+    for pattern, finder, check, replacement in (
+        (c.SPACE_BEFORE_PUNCTUATION, c.SPACES_THEN_PUNCTUATION, "start", ""),
+        (c.MISSING_SPACE_AFTER, c.PUNCTUATION_THEN_LETTER, "end", " "),
+    ):
+        changes = Changes()
+        found = c._substitute_checked(
+            finder,
+            lambda text, m, p=pattern, at=check: p.match(text, getattr(m, at)()),
+            "" if check == "start" else r"\g<0> ",
+            text,
+            "rule",
+            changes,
+        )
+        assert (found, changes.counts["rule"]) == pattern.subn(replacement, text)
+    changes = Changes()
+    edges = c.remove_line_edge_spaces(text, changes)
+    assert (edges, changes.counts["line-edge-spaces"]) == c.LINE_EDGE_SPACES.subn("", text)
+
+
+@PROPERTY
+@given(pattern_texts)
+def test_the_encoding_stage_finds_the_lines_its_suspect_pattern_finds(text):
+    from flows.stages import encoding as e
+
+    lines = {text.count("\n", 0, m.start()) for m in e.SUSPECT.finditer(text)}
+    assert e.lines_matching(text, e.FOREIGN) | e.lines_matching(text, e.SUSPECT_PAIR) == lines
+
+
+BOILERPLATE_LINES = st.one_of(
+    pattern_texts,
+    st.lists(
+        st.sampled_from(["толығырақ", "Read more", "»", "…", "...", " ", "қаралды", ":", "12"]),
+        max_size=6,
+    ).map("".join),
+)
+
+
+@PROPERTY
+@given(BOILERPLATE_LINES)
+def test_the_boilerplate_patterns_as_one_match_a_line_when_one_of_them_does(line):
+    from flows.stages.layout import any_boilerplate
+
+    combined = any_boilerplate(RULES.boilerplate)
+    assert combined is not None  # the shipped patterns can be combined
+    alone = any(rule.pattern.fullmatch(line) for rule in RULES.boilerplate)
+    assert bool(combined.fullmatch(line)) == alone
+
+
+SENTENCE_LINES = st.one_of(
+    pattern_texts,
+    st.lists(
+        st.sampled_from(["Келді", "жоқ", "Қоғам", "т.б", ".", "...", "!", "?", "…", " ", "  "])
+        | st.sampled_from(["«", "»", '"', ")", "(", "3)", "12", "XX-", "ІІ ", "a", "1", "каз"]),
+        max_size=12,
+    ).map("".join),
+)
+
+
+@PROPERTY
+@given(SENTENCE_LINES)
+def test_the_sentences_stage_finds_what_its_own_patterns_find(line):
+    import regex
+
+    from flows.stages import sentences as s
+
+    def spans(matches):
+        return [(m.span(), m.span(1), m.span(2), m.span(3)) for m in matches]
+
+    assert spans(s.spaced_ends(line)) == spans(s.SPACED_END.finditer(line))
+    assert [(m.span(), m.span(1)) for m in s.glued_ends(line)] == [
+        (m.span(), m.span(1)) for m in s.GLUED_END.finditer(line)
+    ]
+    assert s.ends_terminal(line) == bool(s.TERMINAL.search(line[-s.TAIL :]))
+    assert s.ends_terminal(line + "\n") == bool(s.TERMINAL.search((line + "\n")[-s.TAIL :]))
+    letter_mark_letter = regex.compile(r"\p{L}[!1]\p{L}")  # what OCR_EXCLAMATION finds
+    assert bool(s.OCR_EXCLAMATION.search(line)) == bool(letter_mark_letter.search(line))
