@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import regex
@@ -355,7 +356,7 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
             return paragraph
         paragraph = remove_specks(paragraph, corrector, changes)
         replacements: list[tuple[int, int, str]] = []
-        for start, word, bare, at_end in tokens(paragraph):
+        for start, word, bare, at_end in tokens(paragraph, quiet):
             if bare is not None and (not bare or sign_is_punctuation(bare, at_end, corrector)):
                 if not bare:
                     continue
@@ -508,14 +509,20 @@ def kept_hyphenated(head: str, tail: str, hyphenated: frozenset[str]) -> bool:
     return f"-{tail}" in hyphenated or f"{head}-{tail}" in hyphenated
 
 
-def tokens(paragraph: str) -> list[tuple[int, str, str | None, bool]]:
+def tokens(
+    paragraph: str, quiet: AbstractSet[str] = frozenset()
+) -> list[tuple[int, str, str | None, bool]]:
     """Words as OCR left them, with their offsets; the word without its trailing sign where
     that sign may be punctuation, and whether a sentence may end after it. Before a
     lower-case word a trailing sign is a letter (`бедер! манында`). Elsewhere (`Келдік!`,
-    `дейд!.`, `Себеб1,`, `диаметр! 160`) `sign_is_punctuation` asks the lexicon."""
+    `дейд!.`, `Себеб1,`, `диаметр! 160`) `sign_is_punctuation` asks the lexicon. Words of
+    letters only that are `quiet` (judged before, no edit) are left out: most words of a
+    paragraph are, and the caller would pass over them."""
     found = []
     for match in TOKEN.finditer(paragraph):
         word, bare, at_end = match.group(), None, False
+        if word in quiet and word.isalpha():
+            continue
         if not word.isalpha():  # most tokens are letters only, and have no sign to look at
             sign = TRAILING_SIGN.search(word)
             if sign and not NEXT_IS_LOWER.match(paragraph, match.end()):
