@@ -85,6 +85,9 @@ HYPHENATED = regex.compile(
 )
 # A period opening a word after a space (`екі .бөліктен`).
 SPECK_BEFORE_WORD = regex.compile(r"(?<= )\.(?=\p{Ll}{3,})")
+# is_kazakh remembers up to this many paragraphs of up to this many characters (16 MB)
+MEMO_PARAGRAPHS = 256
+MEMO_PARAGRAPH_CHARACTERS = 65_536
 LISTED_BONUS = 0.8  # the hunspell list has the very form: seen in its corpus, not only grammatical
 FREQUENCY_WEIGHT = 0.3  # per natural-log unit of corpus count
 FAMILY_WEIGHT = 0.4  # per natural-log unit of kk-list forms built on the candidate's stem
@@ -170,6 +173,7 @@ class Corrector:
         # words, as written, that need no edit whatever the document: no other question is
         # asked of them again (most tokens of a corpus)
         self.quiet: set[str] = set()
+        self.kazakh_paragraphs: dict[str, bool] = {}  # is_kazakh's last answers
         self.primed: set[str] = set()  # files of word-type answers given (flows/decisions.py)
 
     def _decide(self, word: str) -> Decision | None:
@@ -283,7 +287,17 @@ class Corrector:
 
     def is_kazakh(self, paragraph: str) -> bool:
         """Kazakh by its letters, or, having lost them, by its words: more of them analyse
-        as Kazakh words than are Russian ones."""
+        as Kazakh words than are Russian ones. Remembered for the last paragraphs asked: the
+        spelling stage asks again of every paragraph the OCR stage left as it was."""
+        if (known := self.kazakh_paragraphs.get(paragraph)) is None:
+            known = self._is_kazakh(paragraph)
+            if len(paragraph) <= MEMO_PARAGRAPH_CHARACTERS:
+                if len(self.kazakh_paragraphs) >= MEMO_PARAGRAPHS:
+                    self.kazakh_paragraphs.clear()  # bounded: a document's worth at most
+                self.kazakh_paragraphs[paragraph] = known
+        return known
+
+    def _is_kazakh(self, paragraph: str) -> bool:
         language = paragraph_language(paragraph)
         if language in ("kk", "ru", None) and letter_noise(paragraph):
             return False
