@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import regex
@@ -84,6 +85,9 @@ HYPHENATED = regex.compile(
 )
 # A period opening a word after a space (`екі .бөліктен`).
 SPECK_BEFORE_WORD = regex.compile(r"(?<= )\.(?=\p{Ll}{3,})")
+# is_kazakh remembers up to this many paragraphs of up to this many characters (16 MB)
+MEMO_PARAGRAPHS = 256
+MEMO_PARAGRAPH_CHARACTERS = 65_536
 LISTED_BONUS = 0.8  # the hunspell list has the very form: seen in its corpus, not only grammatical
 FREQUENCY_WEIGHT = 0.3  # per natural-log unit of corpus count
 FAMILY_WEIGHT = 0.4  # per natural-log unit of kk-list forms built on the candidate's stem
@@ -169,6 +173,7 @@ class Corrector:
         # words, as written, that need no edit whatever the document: no other question is
         # asked of them again (most tokens of a corpus)
         self.quiet: set[str] = set()
+        self.kazakh_paragraphs: dict[str, bool] = {}  # is_kazakh's last answers
         self.primed: set[str] = set()  # files of word-type answers given (flows/decisions.py)
 
     def _decide(self, word: str) -> Decision | None:
@@ -282,7 +287,17 @@ class Corrector:
 
     def is_kazakh(self, paragraph: str) -> bool:
         """Kazakh by its letters, or, having lost them, by its words: more of them analyse
-        as Kazakh words than are Russian ones."""
+        as Kazakh words than are Russian ones. Remembered for the last paragraphs asked: the
+        spelling stage asks again of every paragraph the OCR stage left as it was."""
+        if (known := self.kazakh_paragraphs.get(paragraph)) is None:
+            known = self._is_kazakh(paragraph)
+            if len(paragraph) <= MEMO_PARAGRAPH_CHARACTERS:
+                if len(self.kazakh_paragraphs) >= MEMO_PARAGRAPHS:
+                    self.kazakh_paragraphs.clear()  # bounded: a document's worth at most
+                self.kazakh_paragraphs[paragraph] = known
+        return known
+
+    def _is_kazakh(self, paragraph: str) -> bool:
         language = paragraph_language(paragraph)
         if language in ("kk", "ru", None) and letter_noise(paragraph):
             return False
@@ -355,7 +370,7 @@ def fix_ocr_swaps(text: str, context: Context) -> tuple[str, Changes]:
             return paragraph
         paragraph = remove_specks(paragraph, corrector, changes)
         replacements: list[tuple[int, int, str]] = []
-        for start, word, bare, at_end in tokens(paragraph):
+        for start, word, bare, at_end in tokens(paragraph, quiet):
             if bare is not None and (not bare or sign_is_punctuation(bare, at_end, corrector)):
                 if not bare:
                     continue
@@ -508,14 +523,20 @@ def kept_hyphenated(head: str, tail: str, hyphenated: frozenset[str]) -> bool:
     return f"-{tail}" in hyphenated or f"{head}-{tail}" in hyphenated
 
 
-def tokens(paragraph: str) -> list[tuple[int, str, str | None, bool]]:
+def tokens(
+    paragraph: str, quiet: AbstractSet[str] = frozenset()
+) -> list[tuple[int, str, str | None, bool]]:
     """Words as OCR left them, with their offsets; the word without its trailing sign where
     that sign may be punctuation, and whether a sentence may end after it. Before a
     lower-case word a trailing sign is a letter (`бедер! манында`). Elsewhere (`Келдік!`,
-    `дейд!.`, `Себеб1,`, `диаметр! 160`) `sign_is_punctuation` asks the lexicon."""
+    `дейд!.`, `Себеб1,`, `диаметр! 160`) `sign_is_punctuation` asks the lexicon. Words of
+    letters only that are `quiet` (judged before, no edit) are left out: most words of a
+    paragraph are, and the caller would pass over them."""
     found = []
     for match in TOKEN.finditer(paragraph):
         word, bare, at_end = match.group(), None, False
+        if word in quiet and word.isalpha():
+            continue
         if not word.isalpha():  # most tokens are letters only, and have no sign to look at
             sign = TRAILING_SIGN.search(word)
             if sign and not NEXT_IS_LOWER.match(paragraph, match.end()):

@@ -51,9 +51,16 @@ def fix_spelling(text: str, context: Context) -> tuple[str, Changes]:
     def fix_paragraph(paragraph: str, offset: int) -> str:
         if not is_kazakh(paragraph):
             return paragraph
+        # A paragraph repeats its words, and almost none has a variant: ask once per distinct
+        # word (the list is made in C), then visit only the places of those that have one.
+        merged = {w for w in set(CYRILLIC_WORD.findall(paragraph)) if finder.variant(w.lower())}
+        if not merged:
+            return paragraph
         replacements: list[tuple[int, int, str]] = []
         for match in CYRILLIC_WORD.finditer(paragraph):
             word = match.group()
+            if word not in merged:
+                continue
             if word.isupper() or is_unit_after_number(paragraph, match.start(), word, units):
                 continue  # abbreviations (КСРО, РКФСР) and units (200 га)
             if variant := finder.variant(word.lower()):
