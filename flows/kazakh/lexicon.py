@@ -21,10 +21,6 @@ Stems come from three places, each with its own doubts:
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-import os
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Container, Iterator, Mapping
@@ -32,11 +28,9 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from itertools import compress, islice, product
 from math import prod
-from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from flows.kazakh.charmodel import cache_folder
 from flows.kazakh.dictionaries import (
     kazakh_stems,
     russian_counts,
@@ -49,8 +43,6 @@ from flows.kazakh.morphology import TRUE_VOWELS, Analyser, Analysis, harmony_of
 from flows.kazakh.tables import LazyTable, bucketed, cached_table, table_key
 from flows.memo import WORD_TYPES, per_word_type
 from flows.rules import Rules
-
-log = logging.getLogger("tazala")
 
 # What an OCR model or keyboard trained for Russian writes for each Kazakh letter, read the
 # other way: the Kazakh letters a Russian-looking letter may have been.
@@ -218,31 +210,22 @@ _READABLE: WeakKeyDictionary[Analyser, ReadableRestorations] = WeakKeyDictionary
 
 
 _FAMILIES: WeakKeyDictionary[Analyser, dict[str, int]] = WeakKeyDictionary()
-FAMILY_TABLE = "family-{}.json"
 
 
 def family_counts(native: Analyser, key: str) -> dict[str, int]:
     """For every stem, how many forms of the kk list have a reading on it (or are it): what
     `Lexicon.reference_family` finds per stem by analysing every listed form that starts
     with it, a few hundred for a short stem, again for each stem asked. Counted once over
-    the list (two seconds), kept on disk under the rules fingerprint and the code version
-    (with the word lists' versions), so a run only reads it; shared by every lexicon on the
+    the list (two seconds), kept with the other cached tables under the rules fingerprint
+    `key` ("": in memory only), so a run only reads it; shared by every lexicon on the
     analyser."""
-    if native in _FAMILIES:
-        return _FAMILIES[native]
-    path = None
-    if key:
-        from flows.release import code_version
-
-        digest = hashlib.sha256(f"{key}|{code_version()}".encode()).hexdigest()[:16]
-        path = cache_folder() / FAMILY_TABLE.format(digest)
-    table = read_family_counts(path) if path else None
-    if table is None:
-        table = count_families(native)
-        if path:
-            write_family_counts(path, table)
-    _FAMILIES[native] = table
-    return table
+    if native not in _FAMILIES:
+        _FAMILIES[native] = (
+            cached_table("family", table_key("family", key), lambda: count_families(native))
+            if key
+            else count_families(native)
+        )
+    return _FAMILIES[native]
 
 
 def count_families(native: Analyser) -> dict[str, int]:
@@ -257,24 +240,6 @@ def count_families(native: Analyser) -> dict[str, int]:
         stems.add(form)
         table.update(stems)
     return dict(table)
-
-
-def read_family_counts(path: Path) -> dict[str, int] | None:
-    try:
-        table = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return table if isinstance(table, dict) else None
-
-
-def write_family_counts(path: Path, table: dict[str, int]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        log.info("family counts not cached (%s is not writable): counted in memory", path)
 
 
 def readable_restorations(native: Analyser) -> ReadableRestorations:
