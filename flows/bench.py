@@ -2,7 +2,8 @@
 
 tazala bench encoding FILE...   corrupt every sentence by each mojibake chain, repair it
 tazala bench speed FILE...      MB/s and peak memory of the repair stages
-tazala bench flow FILE...       the whole flow on a generated corpus, 1 and N workers
+tazala bench flow FILE...       the whole flow on a generated corpus, 1 and N workers, and
+                                reruns after one file changed, one added, one deleted
 tazala bench hostile [NAME...]  time, growth and memory of `tazala clean` on hostile text
 """
 
