@@ -2,7 +2,8 @@
 
 tazala bench encoding FILE...   corrupt every sentence by each mojibake chain, repair it
 tazala bench speed FILE...      MB/s and peak memory of the repair stages
-tazala bench flow FILE...       the whole flow on a generated corpus, 1 and N workers
+tazala bench flow FILE...       the whole flow on a generated corpus, 1 and N workers, and
+                                reruns after one file changed, one added, one deleted
 tazala bench hostile [NAME...]  time, growth and memory of `tazala clean` on hostile text
 """
 
@@ -19,12 +20,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from flows.rules import Rules
 from flows.stages import STAGES
 from flows.stages.base import Context
 from flows.stages.encoding import fix_encoding
 from flows.statistics import CorpusStatistics, count_words
+
+if TYPE_CHECKING:
+    from flows.synthetic import GeneratedCorpus
 
 
 def _through(true: str, read_as: str) -> Callable[[str], str | None]:
@@ -302,9 +307,12 @@ def bench_flow(
     seed: int = 0,
 ) -> list[str]:
     """Generate `megabytes` of corpus from `sources`, run `tazala run` on it with one worker
-    and with `workers`, then change one file and run again: wall time, MB/s end to end and per
-    stage, peak memory of all the run's processes, and the rerun's share of the full run."""
-    from flows.synthetic import change_file, file_name, generate_corpus
+    and with `workers`, then make three edits one after another (one file changed, one file of
+    1 % of the corpus added, one file deleted) and run again with one worker after each, on the
+    one-worker run's output and cache, as a nightly run does: wall time, MB/s end to end and
+    per stage, peak memory of all the run's processes, and each rerun's share of the full run.
+    Every run's figures are also kept as JSON beside its release (`*.timings.json`)."""
+    from flows.synthetic import generate_corpus
 
     corpus = folder / "corpus"
     shutil.rmtree(corpus, ignore_errors=True)
@@ -315,16 +323,57 @@ def bench_flow(
         shutil.rmtree(output, ignore_errors=True)
         runs[count] = measure_run(corpus, output, rules_folder, count)
     ftfy_seconds = time_ftfy_files(corpus)
-    change_file(sources, rules, corpus, 1, seed)
-    rerun = measure_run(corpus, folder / "output-1", rules_folder, 1)
-    return flow_table(
-        generated.bytes, generated.files, seed, runs, rerun, file_name(1), ftfy_seconds
-    )
+    reruns = {}
+    for edit, make_edit in corpus_edits(sources, rules, generated, seed):
+        what = make_edit()
+        rerun = measure_run(corpus, folder / "output-1", rules_folder, 1, f"rerun-{edit}")
+        reruns[f"{edit} {what}"] = rerun
+        keep_rerun_figures(rerun, edit, what, runs[1])
+    return flow_table(generated.bytes, generated.files, seed, runs, reruns, ftfy_seconds)
 
 
-def measure_run(corpus: Path, output: Path, rules_folder: str, workers: int) -> dict:
-    """`tazala run` in a process of its own, its process tree's memory sampled as it runs."""
-    timings = output.with_name(output.name + ".timings.json")
+# The share of the corpus' bytes the added file holds (issue 24: "one file added, 1 %").
+ADDED_SHARE = 0.01
+
+
+def corpus_edits(
+    sources: list[Path], rules: Rules, generated: GeneratedCorpus, seed: int
+) -> list[tuple[str, Callable[[], str]]]:
+    """The three edits a nightly archive sees, each a name and a function that makes it and
+    returns the file's name: file 1 redrawn (its words change, not only its punctuation), a
+    new file of ADDED_SHARE of the corpus' bytes, the last generated file deleted."""
+    from flows.synthetic import add_file, change_file, file_name
+
+    def change() -> str:
+        return change_file(sources, rules, generated.folder, 1, seed).name
+
+    def add() -> str:
+        size = round(ADDED_SHARE * generated.bytes)
+        return add_file(sources, rules, generated.folder, generated.files + 1, seed, size).name
+
+    def delete() -> str:
+        path = generated.folder / file_name(generated.files)
+        path.unlink()
+        return path.name
+
+    return [("changed", change), ("added", add), ("deleted", delete)]
+
+
+def keep_rerun_figures(rerun: dict, edit: str, what: str, full: dict) -> None:
+    """Add the edit and the rerun's share of the full run to the rerun's timings JSON, so a
+    script reads the figures of the table there."""
+    rerun.update(edit=edit, file=what, share_of_full_run=round(rerun["wall"] / full["wall"], 4))
+    Path(rerun["timings_file"]).write_text(json.dumps(rerun), encoding="utf-8")
+
+
+def measure_run(
+    corpus: Path, output: Path, rules_folder: str, workers: int, label: str = ""
+) -> dict:
+    """`tazala run` in a process of its own, its process tree's memory sampled as it runs. The
+    run's timings JSON (named after `output`, and `label` for a rerun into the same folder)
+    gets the wall time and peaks measured here beside the run's own figures."""
+    suffix = f".{label}" if label else ""
+    timings = output.with_name(f"{output.name}{suffix}.timings.json")
     command = [sys.executable, "-m", "flows.cli", "run", "--corpus", str(corpus)]
     command += ["--output", str(output), "--rules", rules_folder, "--workers", str(workers)]
     command += ["--timings", str(timings)]
@@ -340,7 +389,10 @@ def measure_run(corpus: Path, output: Path, rules_folder: str, workers: int) -> 
     if process.returncode != 0:
         raise RuntimeError(f"tazala run failed ({process.returncode}):\n{errors[-2000:]}")
     run = json.loads(timings.read_text(encoding="utf-8"))
-    return {**run, "wall": wall, "peak_total": peak_total, "peak_single": peak_single}
+    run.update(wall=wall, peak_total=peak_total, peak_single=peak_single, workers=workers)
+    run["timings_file"] = str(timings)
+    timings.write_text(json.dumps(run), encoding="utf-8")
+    return run
 
 
 def tree_rss(pid: int) -> list[int]:
@@ -372,10 +424,11 @@ def flow_table(
     files: int,
     seed: int,
     runs: dict[int, dict],
-    rerun: dict,
-    changed: str,
+    reruns: dict[str, dict],
     ftfy_seconds: float,
 ) -> list[str]:
+    """The full runs' table, then one row per rerun (keyed by its edit, e.g. "changed
+    gen-00001.txt"), each set against the one-worker full run."""
     mb = size / 1e6
     columns = sorted(runs)
     cores = os.cpu_count()
@@ -411,13 +464,49 @@ def flow_table(
     if len(columns) > 1:
         speedup = runs[columns[0]]["wall"] / runs[columns[-1]]["wall"]
         rows += [f"speed-up, {columns[-1]} workers against 1: {speedup:.2f}x"]
-    share = 100 * rerun["wall"] / runs[1]["wall"]
-    rows += [
-        f"rerun after changing {changed}, 1 worker: {rerun['wall']:.1f} s = {share:.0f} % of the "
-        f"full run; from the cache: {rerun['repair']['reused']} of {rerun['repair']['of']} files "
-        f"repaired, {rerun['correct']['reused']} of {rerun['correct']['of']} documents corrected",
+    return rows + rerun_table(runs[1], reruns)
+
+
+# The rerun table's columns after the edit's: heading and width (a markdown table, as above).
+RERUN_COLUMNS = (
+    ("wall s", 7),
+    ("share of full run", 17),
+    ("files repaired from cache", 25),
+    ("docs corrected from cache", 25),
+    ("largest process MB", 18),
+)
+
+
+def rerun_table(full: dict, reruns: dict[str, dict]) -> list[str]:
+    """One row per edit: the rerun's wall time and share of the one-worker full run, what it
+    took from the cache, and the peak memory of its largest process. Each rerun starts from
+    the cache the one before it left, as nightly runs do."""
+    if not reruns:
+        return []
+    width = max(34, *(len(edit) for edit in reruns))
+    rows = [
+        "",
+        f"reruns with 1 worker on the 1-worker run's output, one edit after another (the added "
+        f"file holds {100 * ADDED_SHARE:g} % of the corpus' bytes):",
+        "",
+        f"| {'rerun after':<{width}} |" + "".join(f" {h:>{w}} |" for h, w in RERUN_COLUMNS),
+        f"|{'-' * (width + 2)}|" + "".join(f"{'-' * (w + 1)}:|" for _, w in RERUN_COLUMNS),
     ]
+    for edit, rerun in reruns.items():
+        values = [
+            f"{rerun['wall']:.1f}",
+            f"{100 * rerun['wall'] / full['wall']:.0f} %",
+            _from_cache(rerun["repair"]),
+            _from_cache(rerun["correct"]),
+            f"{rerun['peak_single'] / 1e6:.0f}",
+        ]
+        cells = "".join(f" {v:>{w}} |" for v, (_, w) in zip(values, RERUN_COLUMNS, strict=True))
+        rows.append(f"| {edit:<{width}} |{cells}")
     return rows
+
+
+def _from_cache(counts: dict) -> str:
+    return f"{counts['reused']} of {counts['of']}"
 
 
 def _stage_rate(run: dict, stage: str, mb: float) -> str:

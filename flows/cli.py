@@ -677,7 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="calibration: held-out synthetic examples to draw (default: 3000)",
     )
     bench.add_argument(
-        "--folder", help="flow: keep the generated corpus and releases here (default: temporary)"
+        "--folder",
+        help="flow: keep the generated corpus, releases and runs' timings JSON here "
+        "(default: temporary)",
     )
     bench.set_defaults(handler=command_bench)
     fit = commands.add_parser(

@@ -5,7 +5,8 @@ new word types (Heaps' law). So each generated line is a line of the source corp
 some words are replaced by a Kazakh stem of the installed hunspell dictionary, drawn with Zipf
 frequencies and given a harmonic case suffix (new, mostly valid types), and some Kazakh letters
 are read as their Russian look-alikes (new OCR-error types, as scanners make them). The same
-seed gives the same files, byte for byte; `variant` redraws one file, as an archive's edit does.
+seed gives the same files, byte for byte; `change_file` redraws one file and `add_file` writes a
+new one, as an archive's edits do.
 """
 
 from __future__ import annotations
@@ -148,5 +149,21 @@ def change_file(sources: list[Path], rules: Rules, folder: Path, number: int, se
     variator.rng = random.Random(f"{seed}-changed-{number}")
     path = folder / file_name(number)
     text = generate_file(source_lines(sources, rules), variator, FILE_KB * 1024)
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path
+
+
+def add_file(
+    sources: list[Path], rules: Rules, folder: Path, number: int, seed: int, size: int
+) -> Path:
+    """Write a new generated file of about `size` bytes, numbered after the corpus' files and
+    drawn with a seed of its own: an archive's new document (its lines and new stems are not
+    those of any file already there)."""
+    variator = LineVariator(random.Random(seed))
+    variator.rng = random.Random(f"{seed}-added-{number}")
+    path = folder / file_name(number)
+    if path.exists():
+        raise FileExistsError(f"{path} already exists: an added file must be new")
+    text = generate_file(source_lines(sources, rules), variator, size)
     path.write_text(text, encoding="utf-8", newline="\n")
     return path

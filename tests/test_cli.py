@@ -128,7 +128,8 @@ def test_bench_speed_reports_every_stage_of_both_passes(tmp_path):
 
 def test_bench_flow_table_sets_each_run_beside_ftfy_per_core():
     """10 MB: ftfy took 5 s, one worker 20 s, two workers 12 s: one worker runs at 0.25 of
-    ftfy's MB/s, two at 0.42; per core, two workers make 0.42 MB/s."""
+    ftfy's MB/s, two at 0.42; per core, two workers make 0.42 MB/s. Reruns of 4, 5 and 3 s
+    after the three edits are 20, 25 and 15 % of the one-worker run."""
     from flows.bench import flow_table
 
     def run(wall: float) -> dict:
@@ -143,7 +144,8 @@ def test_bench_flow_table_sets_each_run_beside_ftfy_per_core():
             "correct": counts,
         }
 
-    rows = flow_table(10_000_000, 3, 0, {1: run(20.0), 2: run(12.0)}, run(4.0), "a.txt", 5.0)
+    reruns = {"changed a.txt": run(4.0), "added b.txt": run(5.0), "deleted c.txt": run(3.0)}
+    rows = flow_table(10_000_000, 3, 0, {1: run(20.0), 2: run(12.0)}, reruns, 5.0)
     table = "\n".join(rows)
     assert "| share of ftfy's MB/s" in table
     share = next(r for r in rows if r.startswith("| share of ftfy"))
@@ -152,6 +154,10 @@ def test_bench_flow_table_sets_each_run_beside_ftfy_per_core():
     assert per_core.split("|")[3].strip() == "0.42"
     assert "ftfy.fix_text over the same files, same run, one core: 5.0 s = 2.00 MB/s" in table
     assert "speed-up, 2 workers against 1: 1.67x" in table
+    shares = [
+        r.split("|")[3].strip() for r in rows if r.startswith(("| changed", "| added", "| de"))
+    ]
+    assert shares == ["20 %", "25 %", "15 %"], "each rerun against the 1-worker full run"
 
 
 def test_a_failed_run_says_nothing_was_published_and_what_to_do(tmp_path):
