@@ -5,6 +5,7 @@
     tazala clean      stdin -> stdout, one sentence per line (no Prefect, starts fast)
     tazala versions   list the releases of an output folder
     tazala show V     print a release's report (or its manifest, or the chrome it removed)
+    tazala verify V   hash a release's files again: which differ from its manifest
     tazala evaluate   score `tazala clean` against gold passages
     tazala lexicon    words on stdin -> what the lexicon knows of each (TSV)
     tazala bench      benchmarks: mojibake restoration, speed, lexicon, the whole flow, hostile text
@@ -27,13 +28,16 @@ from flows.ingest import InputChanged, SkippedInput, SourcesError, decode_bytes
 from flows.release import (
     DECISION_MODEL,
     LEXICON,
+    MANIFEST_TOTALS,
     DamagedRelease,
     Release,
     ReleaseNameError,
+    UnverifiableRelease,
     latest_version,
     open_release,
     read_manifest,
     release_versions,
+    verify_release,
 )
 from flows.rules import Rules, RulesError, load_rules, with_decision_model
 from flows.safety import OutputNotWritable, overlap_problem
@@ -284,26 +288,65 @@ def command_versions(args: argparse.Namespace) -> int:
     output = Path(args.output)
     versions = release_versions(output)
     if not versions:
-        print(f"no releases in {output}/ yet; `tazala run` publishes the first")
+        if args.json:
+            print("[]")
+        else:
+            print(f"no releases in {output}/ yet; `tazala run` publishes the first")
         return 0
     latest = latest_version(output)
-    damaged = []
+    listed, damaged = [], []
     for version in versions:
         try:
             manifest = read_manifest(output / version)
         except DamagedRelease as problem:
             damaged.append(problem)  # said after the list: the other releases are listed
             continue
-        t = manifest["totals"]
-        made = time.strftime("%Y-%m-%d %H:%M", time.localtime((output / version).stat().st_mtime))
-        mark = "  LATEST" if version == latest else ""
+        listed.append(version_row(output, version, manifest, version == latest))
+    if args.json:
+        print(json.dumps(listed, ensure_ascii=False, indent=2))
+    for row in [] if args.json else listed:
+        mark = "  LATEST" if row["latest"] else ""
         print(
-            f"{version}  {made}  {t['documents']:>5,} documents  {t['sentences']:>8,} "
-            f"sentences  {t['edits']:>6,} edits  {manifest['fingerprint'][:12]}{mark}"
+            f"{row['version']}  {row['published_at']:<20}  {row['documents']:>5,} documents  "
+            f"{row['sentences']:>8,} sentences  {row['edits']:>6,} edits  "
+            f"{row['fingerprint'][:12]}{mark}"
         )
     for problem in damaged:
         print(f"tazala: error: {problem}", file=sys.stderr)
     return 2 if damaged else 0
+
+
+def version_row(output: Path, version: str, manifest: dict, latest: bool) -> dict:
+    """What `tazala versions` says of one release. A release published before manifests
+    recorded `published_at` gives its folder's modification time (UTC) instead."""
+    published = manifest.get("published_at")
+    if not isinstance(published, str):
+        stamp = time.gmtime((output / version).stat().st_mtime)
+        published = time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp)
+    totals = manifest["totals"]
+    return {
+        "version": version,
+        "published_at": published,
+        "latest": latest,
+        "fingerprint": manifest["fingerprint"],
+        **{name: totals[name] for name in MANIFEST_TOTALS},
+    }
+
+
+def command_verify(args: argparse.Namespace) -> int:
+    """Hash every file of a release again and compare with its manifest: 0 when all match,
+    1 naming each file that does not."""
+    release = open_release(args.output, args.version)
+    problems = verify_release(release.path)
+    if not problems:
+        files = len(release.manifest["files"])
+        print(f"{release.version}: all {files:,} files as published")
+        return 0
+    print(f"{release.version}: {len(problems):,} file(s) differ from the manifest:")
+    for problem in problems:
+        print(f"  {problem}")
+    print("restore the release from a copy, or publish it again with `tazala run`")
+    return 1
 
 
 def command_show(args: argparse.Namespace) -> int:
@@ -566,7 +609,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     versions = commands.add_parser("versions", help="list the releases")
     versions.add_argument("--output", default="output")
+    versions.add_argument("--json", action="store_true", help="print them as a JSON list")
     versions.set_defaults(handler=command_versions)
+
+    verify = commands.add_parser(
+        "verify", help="hash a release's files again and name those that differ"
+    )
+    add_release_options(verify)
+    verify.set_defaults(handler=command_verify)
 
     show = commands.add_parser("show", help="print a release's report")
     add_release_options(show)
@@ -747,6 +797,7 @@ def handle(args: argparse.Namespace) -> int:
         OutputNotWritable,
         ReleaseNameError,
         DamagedRelease,
+        UnverifiableRelease,
     ) as problem:
         print(f"tazala: error: {problem}", file=sys.stderr)
         return 2

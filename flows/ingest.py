@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flows.kazakh.charmodel import CharModel, kazakh_model
+from flows.release import sha256_file
 
 BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -276,14 +277,6 @@ def unique_id(candidate: str, taken: set[str]) -> str:
         n += 1
         unique = f"{candidate}_{n}"
     return unique
-
-
-def sha256_file(path: Path | bytes) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def decode_bytes(

@@ -11,6 +11,7 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from flows.release import (
     MANIFEST,
     new_release_folder,
     publish_folder,
+    release_checksums,
     write_json,
 )
 from flows.report import render_report
@@ -66,15 +68,24 @@ def write_release(
 
         def finalize(target: Path, version: str) -> None:
             manifest["release"] = version
-            write_json(target / MANIFEST, manifest)
+            manifest["published_at"] = utc_now()
             (target / "report.md").write_text(render_report(manifest, top), encoding="utf-8")
             write_report_html(target, manifest, top)
+            # every file's checksum, the reports' too: `tazala verify` hashes them again
+            manifest["files"] = release_checksums(target)
+            write_json(target / MANIFEST, manifest)
             crash_point("rename")
 
         return publish_uninterrupted(lambda: publish_folder(folder, output, finalize))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def utc_now() -> str:
+    """The moment of publishing, in UTC to the second (ISO 8601): the manifest's
+    `published_at`, the one field two runs of the same fingerprint write differently."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def model_record(plan: RunPlan, release: Path | None) -> dict[str, Any] | None:

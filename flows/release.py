@@ -3,8 +3,10 @@
 A release is a folder `output/vNNNN/` that never changes once published. It is written in a
 hidden temporary folder beside it and renamed into place, so a reader never sees half a
 release; `output/LATEST` names the newest. The fingerprint hashes the inputs, the rules, the
-code version and the parameters: equal fingerprints give byte-identical releases, and a run
-whose fingerprint is already published publishes nothing.
+code version and the parameters: equal fingerprints give byte-identical releases (but for the
+manifest's `published_at`), and a run whose fingerprint is already published publishes
+nothing. The manifest records the sha256 of every other file of the release (`files`), which
+`verify_release` (`tazala verify`) hashes again.
 
 Reading a release:
 
@@ -125,6 +127,48 @@ def manifest_problem(manifest: Any) -> str | None:
         if not isinstance(count, int) or isinstance(count, bool):
             return f"totals.{name} is not a count"
     return None
+
+
+def release_checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file of a release folder but its manifest, by path in the folder
+    (`text/001.txt`), in path order: what the manifest records as `files`."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and not path.is_symlink() and name != MANIFEST:
+            found[name] = sha256_file(path)
+    return found
+
+
+def sha256_file(path: Path | bytes) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class UnverifiableRelease(ValueError):
+    """A release whose manifest records no checksums (published before they were kept)."""
+
+
+def verify_release(folder: Path) -> list[str]:
+    """The files of a release that differ from its manifest's checksums, each with how
+    (changed, missing, not in the manifest); empty when the release is as published."""
+    recorded = read_manifest(folder).get("files")
+    if not isinstance(recorded, dict):
+        raise UnverifiableRelease(
+            f"{folder.name} records no checksums (published before releases kept them): run "
+            "`tazala run` again to publish a release that can be verified"
+        )
+    found = release_checksums(folder)
+    problems = [
+        f"{name}: {'missing' if name not in found else 'changed'}"
+        for name, digest in recorded.items()
+        if found.get(name) != digest
+    ]
+    problems += [f"{name}: not in the manifest" for name in found if name not in recorded]
+    return sorted(problems)
 
 
 def release_name(version: str) -> str:
@@ -321,8 +365,8 @@ class Release:
         return load_statistics(self.path / LEXICON)
 
 
-def open_release(output: str | Path = "output", version: str | None = None) -> Release:
-    """Open a published release: the latest by default, or `version` ("v0002" or "2").
+def open_release(output: str | Path = "output", version: str | int | None = None) -> Release:
+    """Open a published release: the latest by default, or `version` ("v0002", "2" or 2).
     ReleaseNameError when `version` is not a release name, DamagedRelease when its manifest
     cannot be read."""
     output = Path(output)
@@ -331,7 +375,7 @@ def open_release(output: str | Path = "output", version: str | None = None) -> R
         if version is None:
             raise FileNotFoundError(f"no release in {output}/; run `tazala run` to publish one")
     else:
-        version = release_name(version)
+        version = release_name(str(version))
     folder = output / version
     if not (folder / MANIFEST).is_file():
         known = ", ".join(release_versions(output)) or "none"
