@@ -1,4 +1,4 @@
-"""Versioned releases: fingerprint, atomic publishing, and the reader for downstream projects.
+"""Versioned releases: fingerprint and atomic publishing (the reader is flows/reader.py).
 
 A release is a folder `output/vNNNN/` that never changes once published. It is written in a
 hidden temporary folder beside it and renamed into place, so a reader never sees half a
@@ -7,16 +7,6 @@ code version and the parameters: equal fingerprints give byte-identical releases
 manifest's `published_at`), and a run whose fingerprint is already published publishes
 nothing. The manifest records the sha256 of every other file of the release (`files`), which
 `verify_release` (`tazala verify`) hashes again.
-
-Reading a release:
-
-    from flows import open_release
-    release = open_release("output")          # the latest; open_release("output", "v0002")
-    for document in release.documents():
-        for sentence in document.sentences():
-            ...
-    for sentence in release.sentences():      # with ids: sentence.id == "doc:p2:s1"
-        ...
 """
 
 from __future__ import annotations
@@ -24,10 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,15 +23,60 @@ from typing import Any
 from flows import __version__
 from flows.crash import crash_point
 from flows.kazakh.dictionaries import resources_version
-from flows.statistics import CorpusStatistics, load_statistics
+from flows.reader import (  # the reader's names, as the pipeline and commands import them
+    DECISION_MODEL,
+    LATEST,
+    LEXICON,
+    MANIFEST,
+    MANIFEST_FIELDS,
+    MANIFEST_TOTALS,
+    RELEASE_NAME,
+    DamagedRelease,
+    Paragraph,
+    Release,
+    ReleaseDocument,
+    ReleaseNameError,
+    Sentence,
+    UnverifiableRelease,
+    jsonl_rows,
+    latest_version,
+    manifest_problem,
+    open_release,
+    read_manifest,
+    release_checksums,
+    release_name,
+    release_versions,
+    sha256_file,
+    verify_release,
+)
 
-# \Z, not $: `$` also matches before a final newline ("v0001\n")
-RELEASE_NAME = re.compile(r"v([0-9]{4,})\Z")
-RELEASE_NUMBER = re.compile(r"[0-9]+\Z")  # `tazala show 2`: ASCII digits only (not ², not ٢)
-LATEST = "LATEST"
-MANIFEST = "manifest.json"
-LEXICON = "lexicon.tsv"
-DECISION_MODEL = "decision_model.toml"  # a model the run fitted on its corpus ([ocr] model)
+__all__ = [
+    "DECISION_MODEL",
+    "LATEST",
+    "LEXICON",
+    "MANIFEST",
+    "MANIFEST_FIELDS",
+    "MANIFEST_TOTALS",
+    "RELEASE_NAME",
+    "DamagedRelease",
+    "Paragraph",
+    "Release",
+    "ReleaseDocument",
+    "ReleaseNameError",
+    "Sentence",
+    "UnverifiableRelease",
+    "jsonl_rows",
+    "latest_version",
+    "manifest_problem",
+    "open_release",
+    "read_manifest",
+    "release_checksums",
+    "release_name",
+    "release_versions",
+    "sha256_file",
+    "verify_release",
+]
+
 TEMPORARY_PREFIX = ".tmp-"
 
 
@@ -67,122 +100,6 @@ def release_fingerprint(
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def release_versions(output: Path) -> list[str]:
-    """Published release names in version order (temporary folders are not releases)."""
-    if not output.is_dir():
-        return []
-    names = [p.name for p in output.iterdir() if p.is_dir() and RELEASE_NAME.match(p.name)]
-    return sorted(names, key=lambda name: int(name[1:]))
-
-
-class ReleaseNameError(ValueError):
-    """A version argument that is not a release name (a path, say): refused, never opened."""
-
-
-class DamagedRelease(ValueError):
-    """A release file that cannot be read back; the message names it and what to do."""
-
-
-# What every manifest holds and the commands read without asking (`tazala versions`, `show`,
-# `diff`, a run's summary): a manifest without them is damaged, not merely old.
-MANIFEST_FIELDS = {
-    "fingerprint": str,
-    "code_version": str,
-    "rules_fingerprint": str,
-    "parameters": dict,
-    "inputs": list,
-    "skipped": list,
-    "totals": dict,
-    "stages": dict,
-}
-MANIFEST_TOTALS = ("documents", "paragraphs", "sentences", "words", "edits", "suggestions")
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The release's manifest; DamagedRelease naming the file when it is not one."""
-    path = folder / MANIFEST
-    try:
-        manifest = json.loads(path.read_bytes().decode("utf-8"))
-    except ValueError as error:  # not UTF-8, not JSON: cut short, overwritten
-        problem: str | None = f"not JSON: {error}"
-    else:
-        problem = manifest_problem(manifest)
-    if problem:
-        raise DamagedRelease(
-            f"{path} is damaged ({problem[:120]}): restore {folder.name} from a copy, or move "
-            f"the folder out of {folder.parent} (the other releases stay readable)"
-        )
-    return manifest
-
-
-def manifest_problem(manifest: Any) -> str | None:
-    """What makes this parsed manifest unreadable to the commands, or None."""
-    if not isinstance(manifest, dict):
-        return f"a JSON {type(manifest).__name__}, not an object"
-    for name, kind in MANIFEST_FIELDS.items():
-        if not isinstance(manifest.get(name), kind):
-            return f"no {name} ({kind.__name__})"
-    for name in MANIFEST_TOTALS:
-        count = manifest["totals"].get(name)
-        if not isinstance(count, int) or isinstance(count, bool):
-            return f"totals.{name} is not a count"
-    return None
-
-
-def release_checksums(folder: Path) -> dict[str, str]:
-    """sha256 of every file of a release folder but its manifest, by path in the folder
-    (`text/001.txt`), in path order: what the manifest records as `files`."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_file() and not path.is_symlink() and name != MANIFEST:
-            found[name] = sha256_file(path)
-    return found
-
-
-def sha256_file(path: Path | bytes) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-class UnverifiableRelease(ValueError):
-    """A release whose manifest records no checksums (published before they were kept)."""
-
-
-def verify_release(folder: Path) -> list[str]:
-    """The files of a release that differ from its manifest's checksums, each with how
-    (changed, missing, not in the manifest); empty when the release is as published."""
-    recorded = read_manifest(folder).get("files")
-    if not isinstance(recorded, dict):
-        raise UnverifiableRelease(
-            f"{folder.name} records no checksums (published before releases kept them): run "
-            "`tazala run` again to publish a release that can be verified"
-        )
-    found = release_checksums(folder)
-    problems = [
-        f"{name}: {'missing' if name not in found else 'changed'}"
-        for name, digest in recorded.items()
-        if found.get(name) != digest
-    ]
-    problems += [f"{name}: not in the manifest" for name in found if name not in recorded]
-    return sorted(problems)
-
-
-def release_name(version: str) -> str:
-    """`v0002` or `2` as a release name; ReleaseNameError for anything else (a path above all:
-    `tazala show ../../x` must not read outside the output folder)."""
-    if RELEASE_NAME.match(version):
-        return version
-    if RELEASE_NUMBER.match(version):
-        return f"v{int(version):04d}"
-    raise ReleaseNameError(
-        f"{version!r} is not a release name: give one as v0002 or 2 (`tazala versions` lists them)"
-    )
-
-
 def find_release(output: Path, fingerprint: str) -> str | None:
     """The published release with this fingerprint, if any."""
     for version in reversed(release_versions(output)):
@@ -192,16 +109,6 @@ def find_release(output: Path, fingerprint: str) -> str | None:
         except (OSError, DamagedRelease):
             continue
     return None
-
-
-def latest_version(output: Path) -> str | None:
-    latest = output / LATEST
-    if latest.is_file():
-        name = latest.read_text(encoding="utf-8").strip()
-        if RELEASE_NAME.match(name) and (output / name / MANIFEST).is_file():
-            return name
-    versions = release_versions(output)
-    return versions[-1] if versions else None
 
 
 def new_release_folder(output: Path, fingerprint: str) -> Path:
@@ -253,131 +160,5 @@ def write_new_file(path: Path, text: str) -> None:
         out.write(text.encode("utf-8"))
 
 
-def jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """The objects of a JSON-lines file of a release, one at a time."""
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            yield json.loads(line)
-
-
 def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
-# --- reading releases -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """One paragraph of a release: `id` is `DOCUMENT:pN` (N from 1), stable while the
-    document's file keeps its path and its paragraphs their order."""
-
-    id: str
-    document: str
-    number: int
-    language: str  # kk, ru, en or other
-    sentences: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence of a release: `id` is `DOCUMENT:pN:sM` (both from 1)."""
-
-    id: str
-    document: str
-    paragraph: int
-    number: int
-    language: str  # its paragraph's
-    text: str
-
-
-@dataclass(frozen=True)
-class ReleaseDocument:
-    """One row of documents.jsonl. Its id is the file's path made safe (`web--2024--news`;
-    a large file's parts end in `.part001`, ...): the same file has the same id in every
-    release."""
-
-    id: str
-    source: str
-    encoding: str
-    text: str
-    paragraphs: list[list[str]]
-    languages: list[str]  # one per paragraph: kk, ru, en or other
-
-    def paragraph_units(self) -> Iterator[Paragraph]:
-        """The paragraphs with their ids and languages."""
-        for number, (sentences, language) in enumerate(
-            zip(self.paragraphs, self.languages, strict=True), 1
-        ):
-            yield Paragraph(f"{self.id}:p{number}", self.id, number, language, tuple(sentences))
-
-    def sentence_units(self) -> Iterator[Sentence]:
-        """The sentences with their ids and their paragraphs' languages."""
-        for paragraph in self.paragraph_units():
-            for number, text in enumerate(paragraph.sentences, 1):
-                sentence_id = f"{paragraph.id}:s{number}"
-                yield Sentence(
-                    sentence_id, self.id, paragraph.number, number, paragraph.language, text
-                )
-
-    def sentences(self) -> Iterator[str]:
-        """The sentences' texts, in order."""
-        for paragraph in self.paragraphs:
-            yield from paragraph
-
-
-@dataclass(frozen=True)
-class Release:
-    path: Path
-    version: str
-    manifest: dict[str, Any]
-
-    def documents(self) -> Iterator[ReleaseDocument]:
-        for row in jsonl_rows(self.path / "documents.jsonl"):
-            yield ReleaseDocument(
-                row["id"],
-                row["source"],
-                row["encoding"],
-                row["text"],
-                row["paragraphs"],
-                row.get("languages", ["kk"] * len(row["paragraphs"])),
-            )
-
-    def document(self, document_id: str) -> ReleaseDocument:
-        """The document with this id; KeyError naming the release when there is none."""
-        for document in self.documents():
-            if document.id == document_id:
-                return document
-        raise KeyError(f"no document {document_id!r} in release {self.version}")
-
-    def paragraphs(self) -> Iterator[Paragraph]:
-        """Every paragraph of the release, in order, with its id and language."""
-        for document in self.documents():
-            yield from document.paragraph_units()
-
-    def sentences(self) -> Iterator[Sentence]:
-        """Every sentence of the release, in order, with its id, paragraph and language."""
-        for document in self.documents():
-            yield from document.sentence_units()
-
-    def statistics(self) -> CorpusStatistics:
-        """The corpus word counts this release was corrected with."""
-        return load_statistics(self.path / LEXICON)
-
-
-def open_release(output: str | Path = "output", version: str | int | None = None) -> Release:
-    """Open a published release: the latest by default, or `version` ("v0002", "2" or 2).
-    ReleaseNameError when `version` is not a release name, DamagedRelease when its manifest
-    cannot be read."""
-    output = Path(output)
-    if version is None:
-        version = latest_version(output)
-        if version is None:
-            raise FileNotFoundError(f"no release in {output}/; run `tazala run` to publish one")
-    else:
-        version = release_name(str(version))
-    folder = output / version
-    if not (folder / MANIFEST).is_file():
-        known = ", ".join(release_versions(output)) or "none"
-        raise FileNotFoundError(f"no release {version} in {output}/ (published: {known})")
-    return Release(folder, version, read_manifest(folder))

@@ -30,6 +30,18 @@ def prefect_api():
 
 
 @pytest.fixture(scope="session")
+def published_output(prefect_api, tmp_path_factory):
+    """An output folder with one real release of the test corpus, published by the flow.
+    Shared by the session: tests that damage a release damage a copy."""
+    from flows.pipeline import run_pipeline
+
+    root = tmp_path_factory.mktemp("published")
+    shutil.copytree(DATA / "corpus", root / "corpus")
+    run_pipeline(str(root / "corpus"), str(root / "output"), str(PROJECT / "rules"))
+    return root / "output"
+
+
+@pytest.fixture(scope="session")
 def rules():
     from flows.rules import load_rules
 

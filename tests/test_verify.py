@@ -8,7 +8,6 @@ import re
 import shutil
 
 import pytest
-from conftest import DATA, PROJECT
 
 from flows.cli import main
 from flows.release import (
@@ -20,22 +19,10 @@ from flows.release import (
 )
 
 
-@pytest.fixture(scope="module")
-def published(prefect_api, tmp_path_factory):
-    """One real release of the test corpus, published by the flow (kept unchanged: tests
-    that damage a release damage a copy)."""
-    from flows.pipeline import run_pipeline
-
-    root = tmp_path_factory.mktemp("verify")
-    shutil.copytree(DATA / "corpus", root / "corpus")
-    run_pipeline(str(root / "corpus"), str(root / "output"), str(PROJECT / "rules"))
-    return root / "output"
-
-
 @pytest.fixture
-def output(published, tmp_path):
+def output(published_output, tmp_path):
     copy = tmp_path / "output"
-    shutil.copytree(published, copy, ignore=shutil.ignore_patterns(".cache"))
+    shutil.copytree(published_output, copy, ignore=shutil.ignore_patterns(".cache"))
     return copy
 
 
