@@ -2,10 +2,12 @@
 
 A nightly run over a growing archive should not repeat work whose inputs did not change. Each
 input file's repair result (its repaired document, how it was decoded, its word counts) is
-kept under a key made of the file's bytes, its path and id, the rules fingerprint, the code
-version and the run parameters; its correct result under that key plus the digest of the
-corpus statistics it was corrected with. Keys are per file, not per shard, so a file added
-in the middle of the corpus does not shift every later shard out of the cache.
+kept under a key made of the file's bytes, its path and id, the fingerprint of the rules the
+repair stages read (all but the review decisions, rules/kk/variants.tsv), the code version
+and the run parameters; its correct result under that key plus the whole rules' fingerprint
+and the digest of the corpus statistics it was corrected with. A review decision thus
+corrects every document again, but repairs none. Keys are per file, not per shard, so a
+file added in the middle of the corpus does not shift every later shard out of the cache.
 
     output/.cache/repair/<key>.json      decoded input, skip reason or word counts
     output/.cache/repair/<key>.doc.json  the repaired document
@@ -57,9 +59,10 @@ def repair_entry(cache: Path, key: str) -> tuple[Path, Path]:
     return cache / "repair" / f"{key}.json", cache / "repair" / f"{key}.doc.json"
 
 
-def correct_entry(cache: Path, key: str, statistics: str) -> Path:
-    """The corrected document of a repair entry, corrected with these statistics."""
-    return cache / "correct" / f"{digest(key, statistics)}.doc.json"
+def correct_entry(cache: Path, key: str, basis: str) -> Path:
+    """The corrected document of a repair entry, corrected on this basis (the rules, code,
+    parameters and corpus statistics: pipeline.process_shards)."""
+    return cache / "correct" / f"{digest(key, basis)}.doc.json"
 
 
 def model_entry(cache: Path, key: str) -> Path:

@@ -1,16 +1,23 @@
 """The `tazala` command.
 
-    tazala run        clean a corpus folder into a new versioned release (the Prefect flow)
-    tazala serve      serve that flow as a Prefect deployment: a schedule, runs on demand
-    tazala clean      stdin -> stdout, one sentence per line (no Prefect, starts fast)
-    tazala versions   list the releases of an output folder
-    tazala show V     print a release's report (or its manifest, or the chrome it removed)
-    tazala verify V   hash a release's files again: which differ from its manifest
-    tazala evaluate   score `tazala clean` against gold passages
-    tazala lexicon    words on stdin -> what the lexicon knows of each (TSV)
-    tazala bench      benchmarks: mojibake restoration, speed, lexicon, the whole flow, hostile text
+    tazala run             clean a corpus folder into a new versioned release (the Prefect flow)
+    tazala serve           serve that flow as a Prefect deployment: a schedule, runs on demand
+    tazala clean           stdin -> stdout, one sentence per line (no Prefect, starts fast)
+    tazala versions        list the releases of an output folder (--json: as JSON)
+    tazala show V          print a release's report (or its manifest, or the chrome it removed)
+    tazala verify V        hash a release's files again: which differ from its manifest
+    tazala variants V      a release's spelling-variant clusters, for review
+    tazala diff OLD NEW    what changed between two releases, and why
+    tazala review V        a release's suggestions grouped; accept or reject them into the rules
+    tazala evaluate        score `tazala clean` against gold passages
+    tazala lexicon         words on stdin -> what the lexicon knows of each (TSV)
+    tazala fit-model       fit the decision models on errors simulated from the word lists
+    tazala fit-confusions  re-estimate the confusion costs from a corpus' unknown words
+    tazala bench WHAT      benchmarks: encoding (mojibake restoration), speed (the repair
+                           stages), lexicon, flow (the whole flow, 1 and N workers, reruns),
+                           hostile (hostile text), calibration (the models' probabilities)
 
-Prefect is imported only by `run`: the other commands stay fast.
+Prefect is imported only by `run` and `serve`: the other commands stay fast.
 """
 
 from __future__ import annotations
@@ -155,6 +162,20 @@ def check_run_options(args: argparse.Namespace) -> None:
         raise UsageError(problem)
 
 
+def cron_schedule(text: str) -> str:
+    """A cron schedule as Prefect takes it (five fields, no random or hashed ones); the
+    argument's error otherwise, in one line, before any server is asked."""
+    from prefect._internal.schemas.validators import validate_cron_string
+
+    try:
+        return validate_cron_string(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'not a cron schedule: "{text}" (five fields: minute hour day month weekday, '
+            'e.g. "0 3 * * *" for 03:00 every day)'
+        ) from None
+
+
 def command_serve(args: argparse.Namespace) -> int:
     """Serve the clean-corpus deployment: scheduled and on-demand runs through Prefect."""
     import os
@@ -286,6 +307,11 @@ def command_clean(args: argparse.Namespace) -> int:
 
 def command_versions(args: argparse.Namespace) -> int:
     output = Path(args.output)
+    if not output.is_dir():
+        raise UsageError(
+            f"no folder {output}: give the output folder `tazala run` wrote (--output; "
+            "default: output)"
+        )
     versions = release_versions(output)
     if not versions:
         if args.json:
@@ -412,9 +438,28 @@ def command_review(args: argparse.Namespace) -> int:
 
 def command_evaluate(args: argparse.Namespace) -> int:
     from flows.clean import clean_text
-    from flows.evaluate import evaluate_gold, format_summary
+    from flows.evaluate import (
+        GoldError,
+        evaluate_gold,
+        format_summary,
+        read_gold,
+        read_text_file,
+    )
     from flows.unchanged import check_lines
 
+    if not args.gold and not args.unchanged:
+        raise UsageError(
+            "nothing to score: give gold .jsonl files and/or --unchanged TXT files "
+            "(`make eval` gives the shared gold sets)"
+        )
+    # every file checked before the first is scored: a typo in the last one fails at once
+    try:
+        passages = {gold: read_gold(Path(gold)) for gold in args.gold}
+        unchanged = {
+            path: read_text_file(Path(path), "give the .txt files in it") for path in args.unchanged
+        }
+    except GoldError as problem:
+        raise UsageError(str(problem)) from None
     rules = corpus_rules(args)
     statistics = corpus_statistics(args)
 
@@ -422,11 +467,11 @@ def command_evaluate(args: argparse.Namespace) -> int:
         return clean_text(text, rules, statistics).text
 
     for gold in args.gold:
-        summary = evaluate_gold(Path(gold), clean)
+        summary = evaluate_gold(passages[gold], clean)
         shown = json.dumps(summary) if args.json else format_summary(summary)
         print(f"{Path(gold).stem:<14} {shown}")
     for path in args.unchanged:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = unchanged[path].splitlines()
         check = check_lines(lines, clean, rules.homoglyphs, args.show_changed)
         name = Path(path).name
         shown = f"unchanged {name} {json.dumps(check.summary())}"
@@ -581,7 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(serve)
     serve.add_argument("--name", default="nightly", help="deployment name (default: nightly)")
     serve.add_argument(
-        "--cron", help='schedule, e.g. "0 3 * * *" (default: none, runs on demand only)'
+        "--cron",
+        type=cron_schedule,
+        help='schedule, e.g. "0 3 * * *" (default: none, runs on demand only)',
     )
     serve.set_defaults(handler=command_serve)
 
@@ -691,7 +738,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_corpus_options(lexicon)
     lexicon.set_defaults(handler=command_lexicon)
-    bench = commands.add_parser("bench", help="benchmarks: mojibake restoration, speed, lexicon")
+    bench = commands.add_parser(
+        "bench", help="benchmarks: encoding, speed, lexicon, flow, hostile, calibration"
+    )
     bench.add_argument(
         "what", choices=["encoding", "speed", "lexicon", "flow", "hostile", "calibration"]
     )
@@ -807,6 +856,15 @@ def handle(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("tazala: interrupted; no release was published by this run", file=sys.stderr)
         return 130
+    except Exception as problem:  # a bug, not bad input: one line, the traceback on request
+        if args.verbose or args.command in ("run", "serve"):  # a run reports its own failures
+            raise
+        print(
+            f"tazala: error: {type(problem).__name__}: {problem} (unexpected: run again with "
+            "--verbose for the traceback, and report it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

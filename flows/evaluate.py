@@ -142,15 +142,52 @@ def summarize(rows: list[PassageScore], junk: list[PassageScore] = ()) -> dict[s
     }
 
 
+class GoldError(ValueError):
+    """A gold file that cannot be scored: the message names the file, the line and the fix."""
+
+
+GOLD_FORM = 'each line is a JSON object with "raw" and "gold" texts'
+
+
 def read_gold(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+    """The passages of a gold file, checked line by line (GoldError for the first problem)."""
+    text = read_text_file(path, "give the .jsonl files in it")
+    passages = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            passage = json.loads(line)
+        except ValueError as problem:
+            raise GoldError(f"{path}:{number}: not JSON ({problem.msg}): {GOLD_FORM}") from None
+        if not isinstance(passage, dict):
+            raise GoldError(f"{path}:{number}: a JSON {type(passage).__name__}: {GOLD_FORM}")
+        for key in ("raw", "gold"):
+            if not isinstance(passage.get(key), str):
+                raise GoldError(f'{path}:{number}: no "{key}" text: {GOLD_FORM}')
+        passages.append(passage)
+    return passages
 
 
-def evaluate_gold(path: Path, clean: Callable[[str], str]) -> dict[str, object]:
-    """Score `clean` (raw text -> one sentence per line) on every passage of a gold file."""
+def read_text_file(path: Path, folder_hint: str) -> str:
+    """A UTF-8 text file given on the command line; GoldError saying what is wrong with it."""
+    if path.is_dir():
+        raise GoldError(f"{path} is a folder: {folder_hint} ({path}/*)")
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GoldError(f"{path}: no such file") from None
+    except UnicodeDecodeError as problem:
+        raise GoldError(f"{path}: not UTF-8 text (byte {problem.start})") from None
+    except OSError as problem:
+        raise GoldError(f"{path}: cannot be read ({problem.strerror or problem})") from None
+
+
+def evaluate_gold(gold: Path | list[dict], clean: Callable[[str], str]) -> dict[str, object]:
+    """Score `clean` (raw text -> one sentence per line) on every passage of a gold file (or
+    on passages `read_gold` read)."""
     rows, junk = [], []
-    for passage in read_gold(path):
+    for passage in read_gold(gold) if isinstance(gold, Path) else gold:
         score = score_passage(passage["raw"], passage["gold"], clean(passage["raw"]))
         (junk if passage.get("kind") == "boilerplate" else rows).append(score)
     return summarize(rows, junk)

@@ -17,6 +17,7 @@ processes, started once per run; with `dask_address`, on a cluster that is alrea
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -31,6 +32,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from prefect import flow, task
+from prefect.artifacts import TableArtifact
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
@@ -71,7 +73,7 @@ from flows.preflight import check_corpus_not_empty, published_release
 from flows.progress import Progress
 from flows.publish import write_chunk, write_release
 from flows.release import TEMPORARY_PREFIX, read_manifest
-from flows.rules import MODEL_PATH, Rules, load_rules, snapshot_rules
+from flows.rules import MODEL_PATH, Rules, load_rules, repair_fingerprint, snapshot_rules
 from flows.safety import output_lock, remove_leftovers
 from flows.signals import on_stop
 from flows.stages import Context
@@ -272,10 +274,12 @@ def correct_shard(
     number: int,
     answers: list[str],
     chunk: str,
+    basis: str,
 ) -> dict[str, Any]:
     """Pass 2 over one shard: the correct stages, with the corpus statistics and the run's
     word-type answers, and the shard's part of the release written to `chunk`. A file whose
-    repaired text and corpus statistics are both unchanged is taken from the cache."""
+    repaired text and `basis` (the rules, code and parameters, and the corpus statistics)
+    are unchanged is taken from the cache."""
     started = time.perf_counter()
     rules = load_rules(rules_folder)
     context, seconds = None, Counter()
@@ -284,7 +288,7 @@ def correct_shard(
     def documents() -> Iterator[Document]:
         nonlocal context, reused, computed
         for key in keys:
-            target = correct_entry(Path(cache), key, statistics["digest"])
+            target = correct_entry(Path(cache), key, basis)
             corrected.append(str(target))
             if (cached := read_document(target)) is not None:
                 reused += 1
@@ -450,10 +454,14 @@ def process_shards(plan_file: str, rules: str, partitions: int = 1) -> dict[str,
     plan = read_plan(Path(plan_file))
     cache, work = str(cache_folder(plan.output)), str(plan.work)
     base = digest(plan.rules_fingerprint, plan.code_version, plan.parameters)
+    # the repair pass reads no correct-only rules file: a review decision keeps its cache
+    repair_rules = repair_fingerprint(plan.rules_files) if plan.rules_files else None
+    repair_base = digest(repair_rules or plan.rules_fingerprint, plan.code_version, plan.parameters)
     pins = plan.parameters["encoding_pins"]
     size = sum(s.size for s in plan.shards)
     futures = {
-        repair_shard.submit(s, plan.corpus, rules, pins, cache, base): s.size for s in plan.shards
+        repair_shard.submit(s, plan.corpus, rules, pins, cache, repair_base): s.size
+        for s in plan.shards
     }
     repaired = _by_shard(futures, Progress("repair", len(plan.shards), size))
     entries = [e for r in repaired for e in r["entries"]]
@@ -461,12 +469,15 @@ def process_shards(plan_file: str, rules: str, partitions: int = 1) -> dict[str,
     log.info("statistics: %d word forms, %d words", statistics["forms"], statistics["tokens"])
     fitted = fit_model_if_asked(plan, statistics, rules, cache, base)
     shard_keys = [[e["key"] for e in r["entries"] if not e["skipped"]] for r in repaired]
+    # what a corrected document depends on besides its repaired text (whose key holds only
+    # the rules the repair stages read): all the rules, code, parameters, and the statistics
+    basis = digest("correct", base, statistics["digest"])
     answers = []
     if (
         partitions > 1
         and plan.parameters["correct"]
         and any(
-            not correct_entry(Path(cache), key, statistics["digest"]).is_file()
+            not correct_entry(Path(cache), key, basis).is_file()
             for keys in shard_keys
             for key in keys
         )
@@ -475,7 +486,9 @@ def process_shards(plan_file: str, rules: str, partitions: int = 1) -> dict[str,
     futures = {}
     for shard, keys in zip(plan.shards, shard_keys, strict=True):
         chunk = str(Path(work) / "chunks" / f"{shard.number:05d}")
-        future = correct_shard.submit(keys, statistics, rules, cache, shard.number, answers, chunk)
+        future = correct_shard.submit(
+            keys, statistics, rules, cache, shard.number, answers, chunk, basis
+        )
         futures[future] = shard.size
     corrected = _by_shard(futures, Progress("correct", len(plan.shards), size))
     return {
@@ -661,13 +674,25 @@ def publish_summary_artifact(version: str, summary: dict[str, Any]) -> None:
 
 def publish_corrections_artifact(version: str, top: list[dict[str, Any]]) -> None:
     """The release's most frequent edits as a Prefect table artifact (the UI's table view)."""
-    from prefect.artifacts import create_table_artifact
-
-    create_table_artifact(
+    ReadableTableArtifact(
         key="top-corrections",
         table=top,
         description=f"tazala {version}: the most frequent edits (all of them: changes.jsonl)",
-    )
+    ).create()
+
+
+class ReadableTableArtifact(TableArtifact):
+    """A table artifact that keeps its letters: Prefect's own writes its JSON with every
+    Cyrillic letter escaped (`\\u0422`), which `prefect artifact inspect` shows as it is."""
+
+    def readable(self) -> str:
+        return json.dumps(self._sanitize(self.table), ensure_ascii=False)
+
+    async def aformat(self) -> str:
+        return self.readable()
+
+    def format(self, _sync: bool | None = None) -> str:  # Artifact.create passes _sync
+        return self.readable()
 
 
 def render_run_summary(version: str, summary: dict[str, Any]) -> str:

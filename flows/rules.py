@@ -167,6 +167,22 @@ def fingerprint_folder(folder: Path) -> str:
     return digest.hexdigest()
 
 
+# Rules files that only the correct stages read: a change to them (a review decision) leaves
+# every file's repair as it was, so the repair cache keeps it (flows/cache.py).
+CORRECT_ONLY_FILES = frozenset({"kk/variants.tsv"})
+
+
+def repair_fingerprint(files: dict[str, str]) -> str:
+    """The fingerprint of the rules files the repair stages may read (`rules_files` without
+    CORRECT_ONLY_FILES), as `fingerprint_folder` makes it."""
+    digest = hashlib.sha256()
+    for relative, file_digest in files.items():
+        if relative not in CORRECT_ONLY_FILES:
+            digest.update(relative.encode() + b"\0")
+            digest.update(bytes.fromhex(file_digest))
+    return digest.hexdigest()
+
+
 class RulesChanged(RuntimeError):
     """The rules folder changed between planning a run and copying it for the run's tasks."""
 

@@ -182,3 +182,63 @@ def test_a_failed_run_says_nothing_was_published_and_what_to_do(tmp_path):
     assert b"the run failed (OSError: [Errno 28] No space left on device)" in run.stderr
     assert b"nothing was published" in run.stderr and b"Run again" in run.stderr
     assert not list(output.glob("v*"))
+
+
+def test_help_lists_every_command_and_every_benchmark(capsys):
+    """`tazala --help` names each command in its summary, and each benchmark."""
+    import argparse
+
+    from flows.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--help"])
+    summary = capsys.readouterr().out.split("positional arguments")[0]
+    for name in commands.choices:
+        assert f"tazala {name} " in summary, name
+    bench = commands.choices["bench"]
+    what = next(a for a in bench._actions if a.dest == "what")
+    for name in what.choices:
+        assert f"{name} (" in summary or f"{name}," in summary, name
+
+
+@pytest.mark.parametrize(
+    "args, error",
+    [
+        (["evaluate"], "nothing to score"),
+        (["evaluate", "GARBAGE"], "GARBAGE:1: not JSON"),
+        (["evaluate", "NOKEY"], 'NOKEY:1: no "raw" text'),
+        (["evaluate", "FOLDER"], "FOLDER is a folder"),
+        (["evaluate", "MISSING"], "MISSING: no such file"),
+        (["evaluate", "--unchanged", "FOLDER"], "FOLDER is a folder"),
+        (["versions", "--output", "MISSING"], "no folder MISSING"),
+        (["verify", "--output", "MISSING"], "no release in MISSING"),
+        (["show", "../x", "--output", "FOLDER"], "is not a release name"),
+    ],
+    ids=str,
+)
+def test_bad_input_gets_one_line_and_exit_2(args, error, tmp_path, capsys):
+    """Each bad input the issue found (and its neighbours): one line naming the problem and
+    the next step, exit 2, no traceback."""
+    (tmp_path / "GARBAGE").write_text("garbage\n", encoding="utf-8")
+    (tmp_path / "NOKEY").write_text('{"gold": "a"}\n', encoding="utf-8")
+    (tmp_path / "FOLDER").mkdir()
+    from flows.cli import main
+
+    for name in ("GARBAGE", "NOKEY", "FOLDER", "MISSING"):
+        args = [str(tmp_path / name) if a == name else a for a in args]
+        error = error.replace(name, str(tmp_path / name))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tazala: error: ") and err.count("\n") == 1, err
+    assert error in err and "Traceback" not in err
+
+
+def test_serve_refuses_a_bad_cron_before_asking_for_a_server(capsys):
+    from flows.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--cron", "every night"])
+    assert stopped.value.code == 2
+    assert 'not a cron schedule: "every night"' in capsys.readouterr().err

@@ -207,3 +207,19 @@ def test_diff_matches_documents_by_id_however_they_are_ordered(tmp_path, order):
         ("e", "added", 1, 0, 0),
     }
     assert result.unchanged == 1
+
+
+def test_a_review_decision_corrects_again_but_repairs_nothing_again(setup):
+    """variants.tsv is read by the correct stages only: after a decision the next run takes
+    every file's repair from the cache and corrects every document again."""
+    from flows.pipeline import run_pipeline
+
+    corpus, rules, output, run = setup
+    run()
+    review = ["review", "--output", str(output), "--rules", str(rules)]
+    assert main([*review, "--accept", *SUGGESTED]) == 0
+    result = run_pipeline(str(corpus), str(output), str(rules))
+    assert result["release"] == "v0002"
+    repair, correct = result["run"]["repair"], result["run"]["correct"]
+    assert repair["reused"] == repair["of"] > 0
+    assert correct["reused"] == 0

@@ -132,6 +132,9 @@ def test_served_deployment_runs_when_triggered(prefect_server, tmp_path):
         assert "tazala: published v0001" in summary
         assert "'type': 'table'" in table
         assert '"stage": "encoding", "rule": "ftfy"' in table and '"count": 1' in table
+        assert "\\u04" not in table and any("\u0400" <= c <= "\u04ff" for c in table), (
+            "Cyrillic letters as they are, not escaped"
+        )
     finally:
         stop(serving)
 
