@@ -16,6 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows.crash import crash_point
+from flows.datafiles import (
+    DATASET_CARD,
+    DOCUMENTS,
+    SENTENCES,
+    dataset_card,
+    document_rows,
+    join_parts,
+    write_parts,
+)
 from flows.document import Document
 from flows.ingest import sha256_file
 from flows.kazakh.language import paragraph_languages
@@ -69,6 +78,7 @@ def write_release(
         def finalize(target: Path, version: str) -> None:
             manifest["release"] = version
             manifest["published_at"] = utc_now()
+            (target / DATASET_CARD).write_text(dataset_card(version, totals), encoding="utf-8")
             (target / "report.md").write_text(render_report(manifest, top), encoding="utf-8")
             write_report_html(target, manifest, top)
             # every file's checksum, the reports' too: `tazala verify` hashes them again
@@ -123,6 +133,7 @@ def write_chunk(folder: Path, documents: Iterable[Document], stages: list[str]) 
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "text").mkdir(parents=True)
     totals = empty_totals()
+    tables: dict[str, list[dict[str, Any]]] = {DOCUMENTS: [], SENTENCES: []}  # Parquet rows
     stage_counts: dict[str, Counter[str]] = {stage: Counter() for stage in stages}
     corrections: Counter[tuple[str, str, str, str]] = Counter()
     with (
@@ -132,7 +143,10 @@ def write_chunk(folder: Path, documents: Iterable[Document], stages: list[str]) 
     ):
         for document in documents:
             paragraphs = document.paragraphs  # split once: the row and the totals use them
-            rows.write(_json_line(release_row(document, paragraphs)))
+            row = release_row(document, paragraphs)
+            rows.write(_json_line(row))
+            for table, found in document_rows([(document, paragraphs, row["languages"])]).items():
+                tables[table] += found  # strings only: a document's edits are not kept
             (folder / "text" / f"{document.id}.txt").write_text(
                 document.text + "\n", encoding="utf-8", newline="\n"
             )
@@ -147,6 +161,7 @@ def write_chunk(folder: Path, documents: Iterable[Document], stages: list[str]) 
         "stages": stage_counts,
         "corrections": [[*key, n] for key, n in corrections.items()],
     }
+    write_parts(folder, tables)
     (folder / CHUNK_SUMMARY).write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
 
 
@@ -175,6 +190,7 @@ def write_documents(
     finally:
         for out in outputs.values():
             out.close()
+    join_parts(folder, chunks)
     top = [
         {"stage": s, "rule": r, "before": b, "after": a, "count": n}
         for (s, r, b, a), n in sorted(corrections.items(), key=lambda kv: (-kv[1], kv[0]))[

@@ -14,6 +14,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# datasets (the dataset-card test) reads local folders only, caching in a temporary home
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="tazala-hf-")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 PROJECT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).parent / "cases"

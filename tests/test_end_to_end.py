@@ -22,6 +22,9 @@ RELEASE_FILES = {
     "report.html",
     "lexicon.tsv",
     "text",
+    "documents.parquet",
+    "sentences.parquet",
+    "README.md",
 }
 
 
@@ -145,7 +148,8 @@ def test_shard_size_does_not_change_the_release(first_run, corpus, rules_folder,
     output, _ = first_run
     sharded = tmp_path / "sharded"
     run_pipeline(str(corpus), str(sharded), str(rules_folder), shard_mb=0.0001)  # a shard a file
-    for name in ("documents.jsonl", "changes.jsonl", "report.md", "lexicon.tsv"):
+    names = ("documents.jsonl", "changes.jsonl", "report.md", "lexicon.tsv", "README.md")
+    for name in (*names, "documents.parquet", "sentences.parquet"):
         assert (sharded / "v0001" / name).read_bytes() == (output / "v0001" / name).read_bytes()
     # the manifests differ only in the moment they were published
     manifests = [json.loads((o / "v0001" / "manifest.json").read_text()) for o in (sharded, output)]

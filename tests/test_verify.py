@@ -90,8 +90,10 @@ def test_versions_json_lists_each_release_with_its_publishing_time(output, capsy
     assert row["version"] == "v0001" and row["latest"] is True
     assert row["published_at"] == manifest["published_at"]
     assert row["documents"] == manifest["totals"]["documents"]
-    assert main(["versions", "--json", "--output", str(output / "none")]) == 0
+    (output / "empty").mkdir()
+    assert main(["versions", "--json", "--output", str(output / "empty")]) == 0
     assert json.loads(capsys.readouterr().out) == []
+    assert main(["versions", "--json", "--output", str(output / "none")]) == 2
 
 
 def test_open_release_takes_a_version_number(output):
