@@ -87,7 +87,21 @@ class Document:
     def paragraphs(self) -> list[list[str]]:
         """Sentences grouped by paragraph: the text holds one sentence per line and a blank
         line between paragraphs once the sentences stage has run."""
-        return [p.split("\n") for p in self.text.split("\n\n") if p.strip()]
+        return [[self.text[a:b] for a, b in spans] for spans in self.sentence_spans()]
+
+    def sentence_spans(self) -> list[list[tuple[int, int]]]:
+        """Where each sentence of each paragraph (`paragraphs`) is in the text: [start, end)
+        in code points. documents.jsonl keeps these instead of a second copy of the text."""
+        spans, start = [], 0
+        for chunk in self.text.split("\n\n"):
+            if chunk.strip():
+                paragraph, at = [], start
+                for line in chunk.split("\n"):
+                    paragraph.append((at, at + len(line)))
+                    at += len(line) + 1
+                spans.append(paragraph)
+            start += len(chunk) + 2
+        return spans
 
 
 def changed_span(before: str, after: str) -> tuple[int, str, str]:

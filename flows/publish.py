@@ -202,13 +202,14 @@ def write_documents(
 
 
 def release_row(document: Document, paragraphs: list[list[str]]) -> dict[str, Any]:
-    """One line of documents.jsonl (its schema is documented in the README)."""
+    """One line of documents.jsonl (its schema is documented in the README): the text once,
+    its sentences as [start, end) offsets into it, paragraph by paragraph."""
     return {
         "id": document.id,
         "source": document.source,
         "encoding": document.encoding,
         "text": document.text,
-        "paragraphs": paragraphs,
+        "paragraphs": [[list(span) for span in p] for p in document.sentence_spans()],
         "languages": paragraph_languages(paragraphs),
     }
 

@@ -238,12 +238,13 @@ class Release:
 
     def documents(self) -> Iterator[ReleaseDocument]:
         for row in jsonl_rows(self.path / "documents.jsonl"):
+            text = row["text"]
             yield ReleaseDocument(
                 row["id"],
                 row["source"],
                 row["encoding"],
-                row["text"],
-                row["paragraphs"],
+                text,
+                sentences_of(text, row["paragraphs"]),
                 row.get("languages", ["kk"] * len(row["paragraphs"])),
             )
 
@@ -337,6 +338,15 @@ def open_release(output: str | Path = "output", version: str | int | None = None
         known = ", ".join(release_versions(output)) or "none"
         raise FileNotFoundError(f"no release {version} in {output}/ (published: {known})")
     return Release(folder, version, read_manifest(folder))
+
+
+def sentences_of(text: str, paragraphs: list[list[Any]]) -> list[list[str]]:
+    """A row's paragraphs as sentence texts: its [start, end) offsets into the text, or the
+    sentences themselves (releases before the offsets)."""
+    return [
+        [text[span[0] : span[1]] if isinstance(span, list) else span for span in paragraph]
+        for paragraph in paragraphs
+    ]
 
 
 def optional_package(name: str, method: str) -> Any:

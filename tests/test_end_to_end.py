@@ -240,7 +240,8 @@ SCHEMA = {
 def test_documents_jsonl_has_one_schema_that_dataframe_readers_take_as_is(first_run):
     """What `pandas.read_json(path, lines=True)` and `datasets.load_dataset("json", ...)`
     need: one JSON object per line, the same keys with the same types on every line (lists
-    of strings, lists of lists of strings), nothing else; checked with the standard library."""
+    of strings; paragraphs as lists of [start, end] sentence offsets into the text, which is
+    kept once), nothing else; checked with the standard library."""
     output, _ = first_run
     lines = (output / "v0001" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     assert lines
@@ -248,11 +249,15 @@ def test_documents_jsonl_has_one_schema_that_dataframe_readers_take_as_is(first_
         row = json.loads(line)
         assert list(row) == list(SCHEMA)
         assert all(isinstance(row[key], kind) for key, kind in SCHEMA.items())
-        assert all(isinstance(s, str) for p in row["paragraphs"] for s in p)
+        spans = [span for p in row["paragraphs"] for span in p]
+        assert all(isinstance(a, int) and isinstance(b, int) for a, b in spans)
         assert all(p and isinstance(p, list) for p in row["paragraphs"])
         assert len(row["languages"]) == len(row["paragraphs"])
         assert set(row["languages"]) <= {"kk", "ru", "en", "other"}
-        assert row["text"] == "\n\n".join("\n".join(p) for p in row["paragraphs"])
+        # the text once: the sentences are its lines, at their offsets
+        text = row["text"]
+        sentences = [[text[a:b] for a, b in p] for p in row["paragraphs"]]
+        assert text == "\n\n".join("\n".join(p) for p in sentences)
     release = open_release(output, "v0001")
     ids = [s.id for s in release.sentences()]
     assert len(ids) == len(set(ids)) == release.manifest["totals"]["sentences"]
