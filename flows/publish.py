@@ -33,13 +33,14 @@ from flows.release import (
     DECISION_MODEL,
     LEXICON,
     MANIFEST,
+    Release,
     new_release_folder,
     publish_folder,
     release_checksums,
     write_json,
 )
 from flows.report import render_report
-from flows.report_html import write_report_html
+from flows.report_html import render_since, write_report_html
 from flows.rules import MODEL_EXAMPLES, MODEL_PATH, MODEL_SEED
 from flows.signals import publish_uninterrupted
 from flows.statistics import WORD
@@ -80,7 +81,8 @@ def write_release(
             manifest["published_at"] = utc_now()
             (target / DATASET_CARD).write_text(dataset_card(version, totals), encoding="utf-8")
             (target / "report.md").write_text(render_report(manifest, top), encoding="utf-8")
-            write_report_html(target, manifest, top)
+            since = render_since(output, Release(target, version, manifest))
+            write_report_html(target, manifest, top, since)
             # every file's checksum, the reports' too: `tazala verify` hashes them again
             manifest["files"] = release_checksums(target)
             write_json(target / MANIFEST, manifest)
@@ -154,7 +156,9 @@ def write_chunk(folder: Path, documents: Iterable[Document], stages: list[str]) 
             review.writelines(_json_line(e.to_record(document.id)) for e in document.suggestions)
             for stage, counts in document.counts.items():
                 stage_counts.setdefault(stage, Counter()).update(counts)
-            corrections.update((e.stage, e.rule, e.before, e.after) for e in document.edits)
+            corrections.update(
+                edit_type(e.stage, e.rule, e.before, e.after) for e in document.edits
+            )
             _add_totals(totals, document, paragraphs)
     summary = {
         "totals": totals,
@@ -199,6 +203,21 @@ def write_documents(
     ]
     counts = {stage: dict(sorted(c.items())) for stage, c in stage_counts.items()}
     return dict(totals), counts, top
+
+
+# An edit longer than this (or of more than one line) is counted by its rule alone: a removed
+# menu line or a joined paragraph is not a type of edit of its own (the report's most
+# frequent edits would be lines that occur once).
+TYPE_CHARACTERS = 40
+WHOLE_LINES = "…"  # before and after of an edit type counted by its rule alone
+
+
+def edit_type(stage: str, rule: str, before: str, after: str) -> tuple[str, str, str, str]:
+    """What the most frequent edits count: a word's edit (before, after) by itself, longer or
+    multi-line edits by their stage and rule."""
+    if max(len(before), len(after)) > TYPE_CHARACTERS or "\n" in before + after:
+        return stage, rule, WHOLE_LINES, WHOLE_LINES
+    return stage, rule, before, after
 
 
 def release_row(document: Document, paragraphs: list[list[str]]) -> dict[str, Any]:

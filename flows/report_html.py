@@ -1,10 +1,13 @@
 """report.html: the release to look at in a browser, offline.
 
 One static page, no script, no font or image downloads (a Content-Security-Policy forbids
-them): counts per stage and rule, warnings, the most frequent edits with where they were
-made, and for the documents with the most edits their text with each edit highlighted
-(before struck out, after underlined). The release's files hold everything; the page shows
-the top of it, so that its size stays bounded on a corpus of any size.
+them), readable from 800 px wide up: a table of contents; counts; three charts drawn as
+inline SVG (edits by stage and rule, the confidence of applied and suggested edits, documents
+by edit density); what changed since the previous release (`tazala diff`); warnings; counts
+per stage and rule; the most frequent edit types with where they were made; and for the
+documents with the most edits their text with each edit highlighted (before struck out,
+after underlined). The release's files hold everything; the page shows the top of it, so
+that its size stays bounded on a corpus of any size.
 
 Edits record their position in the text as their stage received it; a later stage moves
 text. The page finds an edit in the release text as the occurrence of its `after` nearest
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flows.charts import render_charts
 from flows.document import context_around, nearest, word_offsets
 from flows.release import jsonl_rows
 from flows.report import _warnings
@@ -32,9 +36,17 @@ CONTEXT = 50  # characters either side of an edit
 SEARCH_WINDOW = 2_000  # how far from its recorded position an edit's `after` is looked for
 
 STYLE = """
-body { font: 15px/1.5 system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; padding: 1em 1.5em;
+       max-width: 70em; color: #222; }
+.wide { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
+nav.toc ol { columns: 2; margin: .5em 0 1em; }
+.charts { display: flex; flex-wrap: wrap; gap: 1.5em; }
+figure { margin: 0; flex: 1 1 22em; max-width: 34em; }
+figure svg { width: 100%; height: auto; }
+figcaption { font-weight: 600; margin-bottom: .3em; }
 td.n { text-align: right; }
 del { background: #fdd; color: #900; }
 ins { background: #dfd; color: #060; text-decoration: underline; }
@@ -53,11 +65,33 @@ class Placed:
     edit: dict[str, Any]
 
 
-def write_report_html(folder: Path, manifest: dict[str, Any], top: list[dict[str, Any]]) -> None:
-    (folder / "report.html").write_text(render_report_html(folder, manifest, top), encoding="utf-8")
+def write_report_html(
+    folder: Path, manifest: dict[str, Any], top: list[dict[str, Any]], since: str = ""
+) -> None:
+    """`since`: the changes since the previous release, as HTML (`render_since`)."""
+    page = render_report_html(folder, manifest, top, since)
+    (folder / "report.html").write_text(page, encoding="utf-8")
 
 
-def render_report_html(folder: Path, manifest: dict[str, Any], top: list[dict[str, Any]]) -> str:
+SECTIONS = (
+    ("summary", "Summary"),
+    ("charts", "Charts"),
+    ("since", "Changes since the previous release"),
+    ("warnings", "Warnings"),
+    ("stages", "Stages"),
+    ("edits", "Most frequent edits"),
+    ("documents", "Documents with the most edits"),
+)
+
+
+def _contents() -> str:
+    links = "".join(f'<li><a href="#{key}">{_e(title)}</a></li>' for key, title in SECTIONS)
+    return f'<nav class="toc" aria-label="contents"><strong>Contents</strong><ol>{links}</ol></nav>'
+
+
+def render_report_html(
+    folder: Path, manifest: dict[str, Any], top: list[dict[str, Any]], since: str = ""
+) -> str:
     per_document = edit_counts(folder)
     shown = [d for d, _ in sorted(per_document.items(), key=lambda kv: (-kv[1], kv[0]))]
     shown = shown[:DOCUMENTS_SHOWN]
@@ -68,7 +102,13 @@ def render_report_html(folder: Path, manifest: dict[str, Any], top: list[dict[st
     )
     body = [
         f"<h1>tazala release {_e(manifest['release'])}</h1>",
+        _contents(),
+        '<h2 id="summary">Summary</h2>',
         _summary(manifest),
+        '<h2 id="charts">Charts</h2>',
+        render_charts(folder, manifest, per_document),
+        '<h2 id="since">Changes since the previous release</h2>',
+        since or "<p>None: this is the output folder's first release.</p>",
         '<h2 id="warnings">Warnings</h2>',
         _list([line.removeprefix("- ") for line in _warnings(manifest)]) or "<p>None.</p>",
         '<h2 id="stages">Stages</h2>',
@@ -153,11 +193,11 @@ def _summary(manifest: dict[str, Any]) -> str:
         f"<code>{_e(manifest['code_version'])}</code>, rules "
         f"<code>{_e(manifest['rules_fingerprint'][:16])}</code>; "
         f"{len(manifest['inputs']):,} inputs, {len(manifest['skipped']):,} skipped</p>"
-        "<table><tr>"
+        '<div class="wide"><table><tr>'
         + "".join(f"<th>{n}</th>" for n in names)
         + "</tr><tr>"
         + "".join(f'<td class="n">{totals[c]:,}</td>' for c in cells)
-        + "</tr></table>"
+        + "</tr></table></div>"
     )
 
 
@@ -168,7 +208,10 @@ def _list(items: list[str]) -> str:
 
 
 def _stages(manifest: dict[str, Any]) -> str:
-    rows = ["<table><tr><th>stage</th><th>what it does</th><th>rule</th><th>changes</th></tr>"]
+    rows = [
+        '<div class="wide"><table>'
+        "<tr><th>stage</th><th>what it does</th><th>rule</th><th>changes</th></tr>"
+    ]
     for stage, counts in manifest["stages"].items():
         items = list(counts.items()) or [("none", 0)]
         for n, (rule, count) in enumerate(items):
@@ -179,7 +222,7 @@ def _stages(manifest: dict[str, Any]) -> str:
                 else ""
             )
             rows.append(f'<tr>{head}<td>{_e(rule)}</td><td class="n">{count:,}</td></tr>')
-    return "\n".join([*rows, "</table>"])
+    return "\n".join([*rows, "</table></div>"])
 
 
 def _context(edit: dict[str, Any], texts: dict[str, str]) -> str:
@@ -203,7 +246,7 @@ def _top(
     if not top:
         return "<p>None: no stage logged an edit.</p>"
     rows = [
-        "<table><tr><th>stage</th><th>rule</th><th>before</th><th>after</th>"
+        '<div class="wide"><table><tr><th>stage</th><th>rule</th><th>before</th><th>after</th>'
         "<th>count</th><th>where</th></tr>"
     ]
     for c in top:
@@ -213,7 +256,7 @@ def _top(
             f"<td><del>{_e(c['before'])}</del></td><td><ins>{_e(c['after'])}</ins></td>"
             f'<td class="n">{c["count"]:,}</td><td>{places}</td></tr>'
         )
-    return "\n".join([*rows, "</table>"])
+    return "\n".join([*rows, "</table></div>"])
 
 
 def highlight(text: str, edits: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
@@ -261,4 +304,45 @@ def _document(
             else ""
         )
         + "</details>"
+    )
+
+
+SINCE_DOCUMENTS = 10  # documents listed in "Changes since the previous release"
+
+
+def render_since(output: Path, new: Any) -> str:
+    """What changed since the output folder's latest release (`tazala diff`), as HTML; ""
+    when there is none. `new` is the release being published (flows.reader.Release)."""
+    from flows.diff import diff_releases
+    from flows.reader import DamagedRelease, latest_version, open_release
+
+    previous = latest_version(output)
+    if previous is None:
+        return ""
+    try:
+        diff = diff_releases(open_release(output, previous), new)
+    except (DamagedRelease, OSError, ValueError) as problem:
+        return f"<p>{_e(previous)} cannot be read ({_e(problem)}): nothing compared.</p>"
+    causes = _list(diff.causes) or "<p>Nothing: the same inputs, rules and code.</p>"
+    totals = "".join(
+        f'<tr><td>{_e(name)}</td><td class="n">{n:,}</td></tr>' for name, n in diff.totals().items()
+    )
+    ranked = sorted(diff.documents, key=lambda d: (-(d.added + d.removed + d.changed), d.id))
+    rows = "".join(
+        f"<tr><td><code>{_e(d.id)}</code></td><td>{_e(d.status)}</td>"
+        f'<td class="n">{d.added:,}</td><td class="n">{d.removed:,}</td>'
+        f'<td class="n">{d.changed:,}</td></tr>'
+        for d in ranked[:SINCE_DOCUMENTS]
+    )
+    listed = (
+        f"<p>The documents that differ most ({min(SINCE_DOCUMENTS, len(ranked))} of "
+        f"{len(ranked):,}; `tazala diff {_e(previous)} {_e(diff.new)}` lists them all):</p>"
+        '<div class="wide"><table><tr><th>document</th><th>status</th><th>sentences added</th>'
+        f"<th>removed</th><th>changed</th></tr>{rows}</table></div>"
+        if ranked
+        else ""
+    )
+    return (
+        f"<p>Against {_e(previous)}. What changed between them:</p>{causes}"
+        f'<div class="wide"><table>{totals}</table></div>{listed}'
     )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import struct
 import subprocess
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from flows.charts import APPLIED, BAR
 from flows.report_html import place, render_report_html
 
 MANIFEST = {
@@ -72,6 +75,34 @@ def test_the_page_is_static_escaped_and_marks_edits(tmp_path):
     assert "<del>Толығырақ</del> → <ins></ins>" in page  # a removed line: listed apart
     assert "scan.pdf" in page and "binary file (a PDF document)" in page
     assert page.count("<tr>") >= 4  # totals, stage rows, top edits
+    # a table of contents over every section, and three charts drawn inline
+    for key in ("summary", "charts", "since", "warnings", "stages", "edits", "documents"):
+        assert f'<a href="#{key}">' in page and f'id="{key}"' in page
+    assert page.count("<svg ") == 3 and page.count("<figure>") == 3
+    assert "None: this is the output folder's first release." in page
+
+
+def test_the_charts_count_what_the_release_holds(tmp_path):
+    """Each chart as SVG that parses, with one bar per rule, tenth or band holding edits."""
+    from xml.etree import ElementTree
+
+    from flows.charts import confidence_bars, density_bars, rule_bars, tenths
+
+    folder = fake_release(tmp_path)
+    assert tenths([0.0, 0.05, 0.5, 0.99, 1.0, 1.0]) == [2, 0, 0, 0, 0, 1, 0, 0, 0, 3]
+    for svg, bars in (
+        (rule_bars(MANIFEST), 2),  # two rules with changes
+        (confidence_bars(folder), 1),  # both edits at confidence 1.0 (no review.jsonl)
+        (density_bars(folder, Counter({"a": 2})), 1),  # one document
+    ):
+        tree = ElementTree.fromstring(svg)
+        drawn = [
+            r
+            for r in tree.iter("rect")
+            if float(r.get("height", 0)) > 0 and r.find("title") is not None
+        ]
+        assert len([r for r in drawn if float(r.get("width", 1)) > 0]) >= bars
+        assert tree.find("title").text
 
 
 def test_an_edit_is_found_nearest_its_recorded_position():
@@ -140,8 +171,13 @@ def sample_release(prefect_api, tmp_path_factory):
     return output / result["release"]
 
 
-@pytest.mark.skipif(chromium() is None, reason="no Chromium: apt-get install chromium")
+# CI installs Chromium (.ci/run): there the test runs, never skipped
+@pytest.mark.skipif(
+    chromium() is None and not os.environ.get("CI"), reason="no Chromium: apt-get install chromium"
+)
 def test_chromium_renders_the_report_of_a_real_run(sample_release, tmp_path):
+    if chromium() is None:
+        pytest.fail("CI runs the browser test: .ci/run installs Debian's chromium package")
     page = (sample_release / "report.html").as_uri()
     browser = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
     dom = subprocess.run(
@@ -151,17 +187,24 @@ def test_chromium_renders_the_report_of_a_real_run(sample_release, tmp_path):
     for section in ("warnings", "stages", "edits", "documents"):
         assert f'id="{section}"' in dom
     assert dom.count("<details") >= 1 and "<ins" in dom
+    assert dom.count("<svg ") == 3 and dom.count("<rect") > 10  # the charts, drawn
+    assert dom.count('<a href="#') == 7  # the table of contents
     shot = tmp_path / "report.png"
     subprocess.run(
-        [*browser, "--window-size=800,700", f"--screenshot={shot}", page],
+        [*browser, "--window-size=800,1000", f"--screenshot={shot}", page],
         capture_output=True,
         timeout=120,
         check=True,
     )
     width, height, rows = png_pixels(shot.read_bytes())
-    assert (width, height) == (800, 700)
+    assert (width, height) == (800, 1000)
     step = len(rows[0]) // width
     pixels = [row[i : i + 3] for row in rows for i in range(0, len(row), step)]
     inked = sum(1 for p in pixels if min(p) < 160)  # text and table lines
     assert inked / len(pixels) > 0.01, "the page renders as blank"
     assert len(set(pixels)) > 20, "a page of one or two colours is no rendered report"
+    # the charts' bars, in their colours, within the first 1,000 px at 800 px wide
+    for colour in (BAR, APPLIED):
+        rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        near = sum(1 for p in pixels if all(abs(a - b) <= 12 for a, b in zip(p, rgb, strict=True)))
+        assert near > 100, f"no bars of {colour} on screen"
