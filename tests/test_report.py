@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from flows.report import render_report
 
 
@@ -56,3 +58,17 @@ def test_a_clear_encoding_call_is_no_warning():
 
 def test_each_stage_row_says_what_the_stage_does():
     assert "| spelling | one spelling per word" in render_report(manifest(), [])
+
+
+@pytest.mark.parametrize(
+    "before, after, typed",
+    [
+        ("Жогаргы", "Жоғарғы", ("Жогаргы", "Жоғарғы")),  # a word's edit is a type of its own
+        ("Басты бет Жаңалықтар Спорт Мәдениет Байланыс", "", ("…", "…")),  # a removed line
+        ("сөз-\nдер", "сөздер", ("…", "…")),  # an edit over lines
+    ],
+)
+def test_frequent_edits_count_edit_types(before, after, typed):
+    from flows.publish import edit_type
+
+    assert edit_type("s", "r", before, after) == ("s", "r", *typed)
