@@ -111,6 +111,16 @@ def release_checksums(folder: Path) -> dict[str, str]:
     return found
 
 
+def release_content(folder: Path) -> dict[str, str]:
+    """Every file of a release with the sha256 of its content, the manifest's without its
+    `published_at`: what two releases of the same fingerprint share, byte for byte."""
+    found = release_checksums(folder)
+    manifest = read_manifest(folder)
+    manifest.pop("published_at", None)
+    found[MANIFEST] = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+    return dict(sorted(found.items()))
+
+
 def sha256_file(path: Path | bytes) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as data:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import hashlib
 import os
 import random
 import shutil
@@ -110,11 +109,11 @@ def reap_orphans() -> None:
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+    """Every file of a release with its content's digest (the manifest's without the moment
+    it was published)."""
+    from flows.reader import release_content
+
+    return release_content(folder)
 
 
 @dataclass

@@ -5,7 +5,6 @@ publishes, and two runs together publish one."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -17,6 +16,7 @@ import pytest
 from conftest import DATA, PROJECT
 
 from flows.crash import CRASH_POINTS, CRASH_VARIABLE, ONCE_VARIABLE
+from flows.reader import release_content
 from flows.release import LATEST, release_versions
 
 from .inputs import GOOD_TEXT
@@ -30,12 +30,9 @@ def tazala_command() -> list[str]:
 
 
 def tree(folder: Path) -> dict[str, str]:
-    """Every file below `folder` with its content's digest."""
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+    """Every file of a release with its content's digest (the manifest's without the moment
+    it was published)."""
+    return release_content(folder)
 
 
 @pytest.fixture(scope="module")
