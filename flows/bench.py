@@ -4,23 +4,29 @@ tazala bench encoding FILE...   corrupt every sentence by each mojibake chain, r
 tazala bench speed FILE...      MB/s and peak memory of the repair stages
 tazala bench flow FILE...       the whole flow on a generated corpus, 1 and N workers, and
                                 reruns after one file changed, one added, one deleted
+tazala bench scale FILE...      the flow at 50, 100 and 200 MB: word types, memory and each
+                                step's time fitted, extrapolated to 1 and 10 GB archives
 tazala bench hostile [NAME...]  time, growth and memory of `tazala clean` on hostile text
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
+
+import regex
 
 from flows.rules import Rules
 from flows.stages import STAGES
@@ -369,34 +375,79 @@ def keep_rerun_figures(rerun: dict, edit: str, what: str, full: dict) -> None:
 def measure_run(
     corpus: Path, output: Path, rules_folder: str, workers: int, label: str = ""
 ) -> dict:
-    """`tazala run` in a process of its own, its process tree's memory sampled as it runs. The
-    run's timings JSON (named after `output`, and `label` for a rerun into the same folder)
-    gets the wall time and peaks measured here beside the run's own figures."""
+    """`tazala run` in a process of its own, its process tree's memory sampled as it runs and
+    its log lines timed as they come. The run's timings JSON (named after `output`, and
+    `label` for a rerun into the same folder) gets the wall time, the CPU seconds of the
+    whole tree, the peaks per kind of process and each step's wall seconds measured here
+    beside the run's own figures."""
     suffix = f".{label}" if label else ""
     timings = output.with_name(f"{output.name}{suffix}.timings.json")
     command = [sys.executable, "-m", "flows.cli", "run", "--corpus", str(corpus)]
     command += ["--output", str(output), "--rules", rules_folder, "--workers", str(workers)]
     command += ["--timings", str(timings)]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak_total = peak_single = 0
+    lines: list[tuple[float, str]] = []
+    # stderr is read as it comes (a thread, so the memory sampling goes on): each log line's
+    # arrival time marks a step's end to a fraction of a second, finer than its HH:MM:SS
+    reader = threading.Thread(target=_timed_lines, args=(process.stderr, started, lines))
+    reader.start()
+    peaks: Counter[str] = Counter()
     while process.poll() is None:
-        sizes = tree_rss(process.pid)
-        peak_total, peak_single = max(peak_total, sum(sizes)), max([peak_single, *sizes])
+        _sample_peaks(process.pid, peaks)
         time.sleep(0.2)
     wall = time.perf_counter() - started
-    _, errors = process.communicate()
+    reader.join()
+    process.stdout.read()
+    cpu = _children_cpu() - cpu_before
     if process.returncode != 0:
+        errors = "\n".join(line for _, line in lines)
         raise RuntimeError(f"tazala run failed ({process.returncode}):\n{errors[-2000:]}")
     run = json.loads(timings.read_text(encoding="utf-8"))
-    run.update(wall=wall, peak_total=peak_total, peak_single=peak_single, workers=workers)
+    run.update(wall=wall, cpu=cpu, workers=workers, step_seconds=step_seconds(lines, wall))
+    run.update(peak_total=peaks["total"], peak_single=peaks["single"])
+    run.update({f"peak_{kind}": peaks[kind] for kind in PROCESS_KINDS})
     run["timings_file"] = str(timings)
     timings.write_text(json.dumps(run), encoding="utf-8")
     return run
 
 
-def tree_rss(pid: int) -> list[int]:
-    """Resident bytes of a process and all its descendants (Linux /proc)."""
+def _children_cpu() -> float:
+    """CPU seconds of this process' ended children and the children they waited for (the
+    run, its Dask workers and its temporary Prefect API)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed_lines(stream: IO[str], started: float, lines: list[tuple[float, str]]) -> None:
+    for line in stream:
+        lines.append((time.perf_counter() - started, line.rstrip("\n")))
+
+
+# The kinds of process a run's tree holds: the flow process (`tazala run` itself: planning,
+# the statistics reduce, publishing, and with one worker every task), the Dask workers
+# (started through multiprocessing) and the rest (the temporary Prefect API).
+PROCESS_KINDS = ("flow", "worker", "other")
+
+
+def _sample_peaks(pid: int, peaks: Counter[str]) -> None:
+    processes = tree_processes(pid)
+    peaks["total"] = max(peaks["total"], sum(rss for _, rss, _ in processes))
+    for number, rss, command in processes:
+        kind = process_kind(number, command, pid)
+        peaks["single"] = max(peaks["single"], rss)
+        peaks[kind] = max(peaks[kind], rss)
+
+
+def process_kind(number: int, command: str, root: int) -> str:
+    if number == root:
+        return "flow"
+    return "worker" if "multiprocessing" in command else "other"
+
+
+def tree_processes(pid: int) -> list[tuple[int, int, str]]:
+    """A process and all its descendants (Linux /proc): pid, resident bytes, command line."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -411,12 +462,19 @@ def tree_rss(pid: int) -> list[int]:
         parent = int(stat[stat.rindex(")") + 2 :].split()[1])
         children.setdefault(parent, []).append(int(entry.name))
         rss[int(entry.name)] = resident
-    sizes, todo = [], [pid]
+    processes, todo = [], [pid]
     while todo:
         current = todo.pop()
-        sizes.append(rss.get(current, 0))
+        processes.append((current, rss.get(current, 0), _command_line(current)))
         todo += children.get(current, [])
-    return sizes
+    return processes
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def flow_table(
@@ -512,6 +570,332 @@ def _from_cache(counts: dict) -> str:
 def _stage_rate(run: dict, stage: str, mb: float) -> str:
     seconds = run["stage_seconds"].get(stage, 0.0)
     return f"{mb / seconds:.2f}" if seconds else "-"
+
+
+# --- the scale model -------------------------------------------------------------------------
+
+SCALE_SIZES = (50.0, 100.0, 200.0)  # MB generated (issue 24: measure at 50, 100 and 200 MB)
+ARCHIVES = (1_000.0, 10_000.0)  # MB: the archives the model extrapolates to
+SCALE_WORKERS = (1, 8, 64)
+
+# A run's steps in order, each ended by the last log line of the flow that matches it: the
+# plan's line (start-up: Prefect, and planning, which hashes every file), the last repaired
+# shard, the statistics reduce, the decided word types (or a fitted decision model), the last
+# corrected shard, the published release; `finish` is the rest (artifacts, Prefect stopping).
+STEP_ENDS = (
+    ("start-up", regex.compile(r" shard\(s\); fingerprint ")),
+    ("repair", regex.compile(r" repair: shard \d+/\d+ done")),
+    ("statistics", regex.compile(r" statistics: \d+ word forms")),
+    ("decide", regex.compile(r" word types decided in | decision model (taken|fitted)")),
+    ("correct", regex.compile(r" correct: shard \d+/\d+ done")),
+    ("publish", regex.compile(r" published v\d+")),
+)
+STEPS = (*(step for step, _ in STEP_ENDS), "finish")
+# Steps whose work is cut into shards or partitions that the workers share; the others run in
+# the flow process, one after another, whatever the number of workers.
+PARALLEL_STEPS = ("repair", "decide", "correct")
+# The flow process hands out one task per shard and pass, one after another: through Prefect's
+# Dask runner a task costs it 60-85 ms (PREFECT.md), so a pass over S shards takes at least
+# S x 85 ms however many workers share it. Shards are `--shard-mb` (4 MB by default).
+TASK_SECONDS = 0.085
+SHARD_MB = 4.0
+SHARD_STEPS = ("repair", "correct")
+
+
+def step_seconds(lines: list[tuple[float, str]], wall: float) -> dict[str, float]:
+    """Each step's wall seconds from the times (since the run started) its log lines came.
+    A step whose line never came took no time (decide with one worker: the correct tasks
+    decide for themselves)."""
+    ends: dict[str, float] = {}
+    for at, line in lines:
+        for step, pattern in STEP_ENDS:
+            if pattern.search(line):
+                ends[step] = at  # the last shard's line ends the pass
+    seconds, previous = {}, 0.0
+    for step in STEPS:
+        end = wall if step == "finish" else ends.get(step, previous)
+        seconds[step] = round(max(end - previous, 0.0), 3)
+        previous = max(previous, end)
+    return seconds
+
+
+def bench_scale(
+    sources: list[Path],
+    rules: Rules,
+    rules_folder: str,
+    sizes: tuple[float, ...],
+    workers: int,
+    folder: Path,
+    seed: int = 0,
+) -> list[str]:
+    """Generate a corpus of each size, run `tazala run` on it with one worker (and with
+    `workers` if more), fit the scale model on the figures and extrapolate it. The figures
+    are kept in `folder`/scale.json, which `scale_report` reads again without running."""
+    from flows.synthetic import generate_corpus
+
+    points = []
+    for megabytes in sizes:
+        corpus = folder / f"corpus-{megabytes:g}"
+        shutil.rmtree(corpus, ignore_errors=True)
+        generated = generate_corpus(sources, rules, corpus, megabytes, seed)
+        for count in sorted({1, workers}):
+            output = folder / f"output-{megabytes:g}-{count}"
+            shutil.rmtree(output, ignore_errors=True)
+            run = measure_run(corpus, output, rules_folder, count)
+            points.append(scale_point(generated.bytes, run))
+            shutil.rmtree(output)  # a 200 MB release and its cache take as much disk again
+        shutil.rmtree(corpus)
+    (folder / "scale.json").write_text(json.dumps(points, indent=1), encoding="utf-8")
+    return scale_report(points)
+
+
+def scale_point(size: int, run: dict) -> dict:
+    """What the scale model reads of one measured run."""
+    peaks = {f"peak_{kind}": run[f"peak_{kind}"] for kind in PROCESS_KINDS}
+    return {
+        "mb": round(size / 1e6, 3),
+        "workers": run["workers"],
+        "tokens": run["word_tokens"],
+        "types": run["word_forms"],
+        "wall": round(run["wall"], 3),
+        "cpu": round(run["cpu"], 3),
+        "steps": run["step_seconds"],
+        **peaks,
+        "peak_total": run["peak_total"],
+    }
+
+
+def fit_line(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least squares y = a + b x: (a, b)."""
+    n, mean_x, mean_y = len(xs), sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if n < 2 or spread == 0:
+        return mean_y, 0.0  # one size measured: no slope to see
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    return mean_y - slope * mean_x, slope
+
+
+def fit_power(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least squares in log space, y = k x^beta: (k, beta). Heaps' law for word types."""
+    intercept, beta = fit_line([math.log(x) for x in xs], [math.log(y) for y in ys])
+    return math.exp(intercept), beta
+
+
+def relative_rms(predicted: list[float], actual: list[float]) -> float:
+    """Root mean square of the relative residuals: how well a fit meets its inputs."""
+    errors = [(p - a) / a for p, a in zip(predicted, actual, strict=True)]
+    return math.sqrt(sum(e * e for e in errors) / len(errors))
+
+
+def fit_memory(points: list[dict], kind: str) -> dict[str, dict]:
+    """Peak resident bytes of one kind of process, both as base + bytes per word type x types
+    (what the design holds per type: counts, answers) and as base + bytes per MB x MB; each
+    with how well it meets the figures. Three sizes hardly tell them apart, and they part far
+    apart at 10 GB, so both are kept and shown."""
+    memory = [p[f"peak_{kind}"] for p in points]
+    fits = {}
+    for by in ("types", "mb"):
+        xs = [p[by] for p in points]
+        base, slope = fit_line(xs, memory)
+        error = relative_rms([base + slope * x for x in xs], memory)
+        fits[by] = {"base": base, "slope": slope, "error": error}
+    return fits
+
+
+def better_memory_fit(fits: dict[str, dict]) -> str:
+    """ "types" or "mb": the fit with the smaller residuals (types when they tie)."""
+    return "mb" if fits["mb"]["error"] < fits["types"]["error"] else "types"
+
+
+def fit_scale_model(points: list[dict]) -> dict:
+    """The scale model's constants from the measured points: tokens per MB (a line through
+    zero), Heaps' law V = K N^beta, memory per kind of process, and for each number of
+    workers measured each step's and the CPU's fixed seconds and seconds per MB."""
+    one = [p for p in points if p["workers"] == 1]
+    tokens_per_mb = sum(p["tokens"] * p["mb"] for p in one) / sum(p["mb"] ** 2 for p in one)
+    k, beta = fit_power([p["tokens"] for p in one], [p["types"] for p in one])
+    heaps_error = relative_rms([k * p["tokens"] ** beta for p in one], [p["types"] for p in one])
+    model: dict = {
+        "tokens_per_mb": tokens_per_mb,
+        "heaps": {"k": k, "beta": beta, "error": heaps_error},
+        "memory": {},
+        "steps": {},
+        "cpu": {},
+    }
+    for workers in sorted({p["workers"] for p in points}):
+        runs = [p for p in points if p["workers"] == workers]
+        mbs = [p["mb"] for p in runs]
+        kinds = ("flow",) if workers == 1 else ("flow", "worker")
+        model["memory"][workers] = {kind: fit_memory(runs, kind) for kind in kinds}
+        model["steps"][workers] = {
+            step: fit_line(mbs, [p["steps"][step] for p in runs]) for step in STEPS
+        }
+        model["cpu"][workers] = fit_line(mbs, [p["cpu"] for p in runs])
+    return model
+
+
+def predicted_types(model: dict, megabytes: float) -> float:
+    heaps = model["heaps"]
+    return heaps["k"] * (model["tokens_per_mb"] * megabytes) ** heaps["beta"]
+
+
+def predicted_memory(fits: dict[str, dict], megabytes: float, types: float) -> dict[str, float]:
+    """Both memory fits' bytes for an archive: by its word types and by its MB."""
+    return {
+        by: fit["base"] + fit["slope"] * (types if by == "types" else megabytes)
+        for by, fit in fits.items()
+    }
+
+
+def extrapolate(model: dict, megabytes: float, workers: int, measured: int = 1) -> dict:
+    """Wall seconds per step and memory per process for an archive of `megabytes` on
+    `workers` workers, from the runs `measured` with that many workers: the parallel steps'
+    seconds per MB divided by the workers beyond those measured (perfect sharing: an upper
+    bound on the speed-up) but a shard pass never under its tasks' hand-out time in the flow
+    process (TASK_SECONDS a shard), the serial steps' as measured; every intercept kept
+    (start-up, a cluster's start), none below zero. From one-worker runs, the correct pass
+    holds the deciding (each worker decides the types it meets) and a worker holds what the
+    one-worker flow process held: an upper bound, that process also plans and reduces."""
+    types = predicted_types(model, megabytes)
+    steps = {}
+    for step, (fixed, per_mb) in model["steps"][measured].items():
+        share = measured / workers if step in PARALLEL_STEPS else 1.0
+        seconds = fixed + per_mb * megabytes * share
+        if step in SHARD_STEPS and workers > 1:
+            seconds = max(seconds, fixed + math.ceil(megabytes / SHARD_MB) * TASK_SECONDS)
+        steps[step] = max(seconds, 0.0)
+    memory = model["memory"][measured]
+    per_worker = memory.get("worker", memory["flow"])
+    return {
+        "mb": megabytes,
+        "workers": workers,
+        "tokens": model["tokens_per_mb"] * megabytes,
+        "types": types,
+        "steps": steps,
+        "wall": sum(steps.values()),
+        "serial": sum(s for step, s in steps.items() if step not in PARALLEL_STEPS),
+        "worker_memory": predicted_memory(per_worker, megabytes, types),
+        "flow_memory": predicted_memory(memory["flow"], megabytes, types),
+        "measured": measured,
+    }
+
+
+def scale_report(points: list[dict]) -> list[str]:
+    """The measured inputs, the fitted constants and the extrapolation, as markdown tables."""
+    model = fit_scale_model(points)
+    rows = ["tazala bench scale: measured (generated corpora, `tazala run` on each)", ""]
+    rows += measured_table(points)
+    rows += ["", "fitted (least squares; rel. RMS = root mean square of the relative residuals):"]
+    rows += model_lines(model)
+    for measured in model["steps"]:
+        rows += [
+            "",
+            f"extrapolated from the {measured}-worker runs (the formulas above; parallel steps "
+            "shared perfectly, a shard pass never under its tasks' hand-out):",
+            "",
+        ]
+        rows += extrapolation_table(
+            [
+                extrapolate(model, mb, n, measured)
+                for mb in ARCHIVES
+                for n in SCALE_WORKERS
+                if n >= measured
+            ]
+        )
+    return rows
+
+
+def markdown_table(header: list[str], body: list[list[str]]) -> list[str]:
+    """Right-aligned columns of equal width, the first one left-aligned."""
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first = f" {cells[0]:<{widths[0]}} |"
+        return (
+            "|"
+            + first
+            + "".join(f" {c:>{w}} |" for c, w in zip(cells[1:], widths[1:], strict=True))
+        )
+
+    rule = f"|{'-' * (widths[0] + 2)}|" + "".join(f"{'-' * (w + 1)}:|" for w in widths[1:])
+    return [line(header), rule, *(line(row) for row in body)]
+
+
+def measured_table(points: list[dict]) -> list[str]:
+    header = ["MB", "workers", "tokens", "types", "wall s", "CPU s", *(f"{s} s" for s in STEPS)]
+    header += ["flow proc. MB", "largest worker MB", "other MB", "all MB"]
+    body = [
+        [
+            f"{p['mb']:.1f}",
+            str(p["workers"]),
+            f"{p['tokens']:,.0f}",
+            f"{p['types']:,.0f}",
+            f"{p['wall']:.1f}",
+            f"{p['cpu']:.1f}",
+            *(f"{p['steps'][step]:.1f}" for step in STEPS),
+            *(_mb(p[f"peak_{kind}"]) for kind in PROCESS_KINDS),
+            _mb(p["peak_total"]),
+        ]
+        for p in points
+    ]
+    return markdown_table(header, body)
+
+
+def _mb(size: float) -> str:
+    return f"{size / 1e6:,.0f}" if size else "-"
+
+
+def model_lines(model: dict) -> list[str]:
+    heaps = model["heaps"]
+    rows = [
+        f"- tokens N = {model['tokens_per_mb']:,.0f} x MB",
+        f"- Heaps' law: types V = {heaps['k']:.3g} x N^{heaps['beta']:.3f} "
+        f"(rel. RMS {100 * heaps['error']:.1f} %)",
+    ]
+    for workers, kinds in model["memory"].items():
+        for kind, fits in kinds.items():
+            by_types, by_mb = fits["types"], fits["mb"]
+            better = "V" if better_memory_fit(fits) == "types" else "MB"
+            rows.append(
+                f"- peak memory, {kind} process, {workers} worker(s) = "
+                f"{by_types['base'] / 1e6:,.0f} MB + {by_types['slope']:,.0f} bytes per type x V "
+                f"(rel. RMS {100 * by_types['error']:.1f} %), or {by_mb['base'] / 1e6:,.0f} MB + "
+                f"{by_mb['slope'] / 1e6:.2f} MB per MB x MB (rel. RMS {100 * by_mb['error']:.1f} "
+                f"%); by {better} fits better"
+            )
+    for workers, steps in model["steps"].items():
+        terms = ", ".join(f"{step} {a:.1f} + {b:.3f}/MB" for step, (a, b) in steps.items())
+        a, b = model["cpu"][workers]
+        rows.append(f"- wall s per step, {workers} worker(s) = fixed + s/MB x MB: {terms}")
+        rows.append(f"- CPU s of the run, {workers} worker(s) = {a:.1f} + {b:.3f} x MB")
+    return rows
+
+
+def extrapolation_table(predictions: list[dict]) -> list[str]:
+    header = ["archive", "workers", "tokens", "types V", "wall", "serial part"]
+    header += ["per worker MB, by V", "by MB", "flow process MB, by V", "by MB"]
+    body = [
+        [
+            f"{p['mb'] / 1000:g} GB",
+            str(p["workers"]),
+            f"{p['tokens'] / 1e6:,.0f} M",
+            f"{p['types'] / 1e6:.2f} M",
+            _duration(p["wall"]),
+            _duration(p["serial"]),
+            _mb(p["worker_memory"]["types"]),
+            _mb(p["worker_memory"]["mb"]),
+            _mb(p["flow_memory"]["types"]),
+            _mb(p["flow_memory"]["mb"]),
+        ]
+        for p in predictions
+    ]
+    return markdown_table(header, body)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 # --- hostile text -------------------------------------------------------------------------------

@@ -15,7 +15,8 @@
     tazala fit-confusions  re-estimate the confusion costs from a corpus' unknown words
     tazala bench WHAT      benchmarks: encoding (mojibake restoration), speed (the repair
                            stages), lexicon, flow (the whole flow, 1 and N workers, reruns),
-                           hostile (hostile text), calibration (the models' probabilities)
+                           scale (50-200 MB runs fitted and extrapolated), hostile (hostile
+                           text), calibration (the models' probabilities)
 
 Prefect is imported only by `run` and `serve`: the other commands stay fast.
 """
@@ -503,6 +504,11 @@ def command_bench(args: argparse.Namespace) -> int:
             raise UsageError(str(problem)) from None
         print("\n".join(rows))
         return 0 if passed else 1
+    if args.what == "scale" and args.points:  # the figures of an earlier scale bench
+        from flows.bench import scale_report
+
+        print("\n".join(scale_report(json.loads(Path(args.points).read_text()))))
+        return 0
     paths = [Path(p) for p in args.files] or sorted(Path("corpus").glob("**/*.txt"))
     if not paths:
         raise UsageError("no files to benchmark; pass some, or run where corpus/ has .txt files")
@@ -516,13 +522,37 @@ def command_bench(args: argparse.Namespace) -> int:
         configure_prefect()  # the runs' processes inherit it
         with tempfile.TemporaryDirectory(prefix="tazala-bench-") as temporary:
             folder = Path(args.folder or temporary)
-            rows = bench_flow(
-                paths, rules, args.rules, args.megabytes, args.workers, folder, args.seed
-            )
+            workers = args.workers or 2
+            rows = bench_flow(paths, rules, args.rules, args.megabytes, workers, folder, args.seed)
+    elif args.what == "scale":
+        rows = command_bench_scale(args, paths, rules)
     else:
         rows = bench_speed(paths, rules, args.megabytes)
     print("\n".join(rows))
     return 0
+
+
+def command_bench_scale(args: argparse.Namespace, paths: list[Path], rules: Rules) -> list[str]:
+    from flows.bench import SCALE_SIZES, bench_scale
+    from flows.prefect_env import configure_prefect
+
+    configure_prefect()  # the runs' processes inherit it
+    with tempfile.TemporaryDirectory(prefix="tazala-bench-") as temporary:
+        folder = Path(args.folder or temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        workers = args.workers or 1
+        sizes = args.sizes or SCALE_SIZES
+        return bench_scale(paths, rules, args.rules, sizes, workers, folder, args.seed)
+
+
+def megabyte_sizes(text: str) -> tuple[float, ...]:
+    try:
+        sizes = tuple(float(size) for size in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of MB such as 50,100,200")
+    return sizes
 
 
 def command_fit_model(args: argparse.Namespace) -> int:
@@ -739,10 +769,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_corpus_options(lexicon)
     lexicon.set_defaults(handler=command_lexicon)
     bench = commands.add_parser(
-        "bench", help="benchmarks: encoding, speed, lexicon, flow, hostile, calibration"
+        "bench", help="benchmarks: encoding, speed, lexicon, flow, scale, hostile, calibration"
     )
     bench.add_argument(
-        "what", choices=["encoding", "speed", "lexicon", "flow", "hostile", "calibration"]
+        "what",
+        choices=["encoding", "speed", "lexicon", "flow", "scale", "hostile", "calibration"],
     )
     bench.add_argument(
         "--gold",
@@ -766,7 +797,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="speed: repeat the files up to this much text; flow: generate this much (default: 50)",
     )
     bench.add_argument(
-        "--workers", type=int, default=2, help="flow: also run with this many workers (default: 2)"
+        "--workers",
+        type=positive_int,
+        help="flow: also run with this many workers (default: 2); scale: also with this many "
+        "(default: 1 only)",
+    )
+    bench.add_argument(
+        "--sizes",
+        type=megabyte_sizes,
+        help="scale: MB to generate and run, comma-separated (default: 50,100,200)",
+    )
+    bench.add_argument(
+        "--points",
+        help="scale: fit and extrapolate the figures of an earlier run (its scale.json) "
+        "instead of measuring",
     )
     bench.add_argument("--seed", type=int, default=0, help="flow: the generator's seed")
     bench.add_argument(
@@ -777,8 +821,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--folder",
-        help="flow: keep the generated corpus, releases and runs' timings JSON here "
-        "(default: temporary)",
+        help="flow: keep the generated corpus, releases and runs' timings JSON here; scale: "
+        "the runs' timings JSON and scale.json (default: temporary)",
     )
     bench.set_defaults(handler=command_bench)
     fit = commands.add_parser(

@@ -561,6 +561,7 @@ def run_summary(
         "bytes": sum(s.size for s in plan.shards),
         "shards": len(plan.shards),
         "word_forms": statistics["forms"],
+        "word_tokens": statistics["tokens"],
         "repair": {
             "reused": sum(r["reused"] for r in repaired),
             "of": files,
