@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pickle
 import zlib
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from typing import Any
 from flows.stages import Context
 from flows.stages.ocr import TOKEN, correct_word, corrector_for, split_glued
 from flows.stages.spelling import finder_for
+
+DECIDE_BATCH = 10_000  # word types whose answers a deciding process holds at once
 
 
 @dataclass
@@ -75,13 +77,27 @@ def answer_ocr(form: str, lower: str, corrector: Any, answers: WordAnswers) -> N
 
 
 def decide_partition(context: Context, partition: int, partitions: int, target: Path) -> Path:
-    """Decide the word types of one partition of the corpus statistics; pickle the answers."""
+    """Decide the word types of one partition of the corpus statistics; pickle the answers,
+    a batch of word types after another (a partition of a 200 MB corpus has 90,000 types:
+    its answers all at once made the deciding process the run's largest)."""
     counts = context.statistics.counts
-    forms = (f for f in counts if partition_of(f, partitions) == partition)
-    answers = answer_word_types(forms, context)
+    forms = [f for f in counts if partition_of(f, partitions) == partition]
     # the run's own work folder, read only after this task returned: no rename needed
-    target.write_bytes(pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
+    with target.open("wb") as out:
+        for start in range(0, len(forms), DECIDE_BATCH):
+            answers = answer_word_types(forms[start : start + DECIDE_BATCH], context)
+            pickle.dump(answers, out, protocol=pickle.HIGHEST_PROTOCOL)
     return target
+
+
+def read_answers(path: Path) -> Iterator[WordAnswers]:
+    """The batches of answers of a file `decide_partition` wrote, one at a time."""
+    with path.open("rb") as source:
+        while True:
+            try:
+                yield pickle.load(source)
+            except EOFError:
+                return
 
 
 def prime_stages(context: Context, paths: Iterable[str], forms: Set[str] | None = None) -> None:
@@ -93,8 +109,7 @@ def prime_stages(context: Context, paths: Iterable[str], forms: Set[str] | None 
     corrector = corrector_for(context)
     finder = finder_for(context) if "spelling" in context.rules.correct else None
     given = WordAnswers()
-    for path in paths:
-        answers: WordAnswers = pickle.loads(Path(path).read_bytes())
+    for answers in (batch for path in paths for batch in read_answers(Path(path))):
         if forms is not None:
             answers = only_forms(answers, forms)
         given.quiet |= answers.quiet
@@ -102,7 +117,7 @@ def prime_stages(context: Context, paths: Iterable[str], forms: Set[str] | None 
         given.decisions.update(answers.decisions)
         given.glued.update(answers.glued)
         given.variants.update(answers.variants)
-        del answers  # one partition's answers at a time
+        del answers  # one batch of answers at a time
     # the quiet set is a shortcut of the OCR stage's (a quiet word needs no edit whatever the
     # document): emptied, it only asks its memos again
     corrector.quiet.clear()

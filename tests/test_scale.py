@@ -342,6 +342,27 @@ def test_a_shard_is_primed_only_with_the_answers_of_its_own_word_forms(rules, tm
     assert (document.text, document.edits) == (alone.text, alone.edits)
 
 
+def test_a_partition_is_decided_in_batches_and_read_back_whole(rules, tmp_path, monkeypatch):
+    """A deciding task holds one batch of answers at a time; the file gives them all back."""
+    from flows import decisions
+    from flows.stages import Context
+    from flows.statistics import CorpusStatistics, count_words
+
+    counts = dict(count_words((DATA / "corpus" / "tarikh.txt").read_text(encoding="utf-8")))
+    forms = [f for f in counts if decisions.partition_of(f, 2) == 0]
+    whole = decisions.answer_word_types(forms, Context(rules, CorpusStatistics(dict(counts))))
+    monkeypatch.setattr(decisions, "DECIDE_BATCH", 6)
+    path = decisions.decide_partition(
+        Context(rules, CorpusStatistics(dict(counts))), 0, 2, tmp_path / "answers.pickle"
+    )
+    batches = list(decisions.read_answers(path))
+    assert len(batches) == -(-len(forms) // 6) > 1
+    assert set().union(*(b.quiet for b in batches)) == whole.quiet
+    for table in ("lookups", "decisions", "glued", "variants"):
+        keys = [key for b in batches for key in getattr(b, table)]
+        assert sorted(keys) == sorted(getattr(whole, table)), table
+
+
 def test_a_file_changed_while_planning_cuts_it_is_named_and_the_run_ends_with_1(tmp_path, capsys):
     """Planning hashes a large file, then reads it again to hash its parts: if it changed in
     between, the plan would name a hash no part has. The run stops with one line, exit 1."""
