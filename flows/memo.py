@@ -14,11 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-# Answers each memo keeps. A 50 MB corpus has about 80,000 word types (each asks a lookup or
-# two, a glued split, a spelling answer and several analyses): the memos are full well before
-# that, so a process holds as much for a 50 MB archive as for a larger one (at 100,000 they
-# filled between 50 and 200 MB, and the largest process grew by 29 %).
-WORD_TYPES = 40_000
+WORD_TYPES = 100_000  # answers each memo keeps
 
 
 class WordMemo(dict):

@@ -113,9 +113,7 @@ KAZAKH_WHERE_LOST = 1.5  # a Kazakh model's confusion in a text without Kazakh l
 # letter, with lost letters, signs and all capitals too; random Cyrillic letters about -8.
 NOISE_PER_LETTER = -6.0
 NOISE_MIN_LETTERS = 200  # a shorter paragraph (a heading, a name) is too short to judge
-# Word types, the first met (the frequent ones); beyond, they are judged again (from the
-# memos). Full before a 50 MB corpus' 80,000 types, so that it does not grow with the archive.
-MAX_QUIET = 3 * WORD_TYPES // 2
+MAX_QUIET = 3 * WORD_TYPES  # word types; beyond, they are judged again (from the memos)
 # Word types whose edit (in a document that kept so much of its Kazakh letters) a process
 # keeps (an edit with its evidence is about a kilobyte: 20 MB at most); the rarer ones
 # beyond are judged again when asked.
