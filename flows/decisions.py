@@ -5,7 +5,8 @@ deciding is most of the correct pass: lookups, lost-letter restorations, OCR can
 spelling neighbours. With N worker processes each word type was decided N times. So between
 the corpus statistics and the correct pass, the corpus' word types are split into partitions
 by a stable hash of their lower-case form, one task decides each partition, and each
-correct-shard task loads all the answers before its first document. The answers are what the
+correct-shard task loads the answers of its own documents' word forms (their repair metas
+count them) before its first document. The answers are what the
 stages would have computed themselves (the same functions over the same statistics), so the
 release does not change; a word the statistics do not hold (OCR's `бiр!` with its sign, a
 corrected form) is still decided where it is met.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import pickle
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from typing import Any
 from flows.stages import Context
 from flows.stages.ocr import TOKEN, correct_word, corrector_for, split_glued
 from flows.stages.spelling import finder_for
+
+DECIDE_BATCH = 10_000  # word types whose answers a deciding process holds at once
 
 
 @dataclass
@@ -74,28 +77,65 @@ def answer_ocr(form: str, lower: str, corrector: Any, answers: WordAnswers) -> N
 
 
 def decide_partition(context: Context, partition: int, partitions: int, target: Path) -> Path:
-    """Decide the word types of one partition of the corpus statistics; pickle the answers."""
+    """Decide the word types of one partition of the corpus statistics; pickle the answers,
+    a batch of word types after another (a partition of a 200 MB corpus has 90,000 types:
+    its answers all at once made the deciding process the run's largest)."""
     counts = context.statistics.counts
-    forms = (f for f in counts if partition_of(f, partitions) == partition)
-    answers = answer_word_types(forms, context)
+    forms = [f for f in counts if partition_of(f, partitions) == partition]
     # the run's own work folder, read only after this task returned: no rename needed
-    target.write_bytes(pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
+    with target.open("wb") as out:
+        for start in range(0, len(forms), DECIDE_BATCH):
+            answers = answer_word_types(forms[start : start + DECIDE_BATCH], context)
+            pickle.dump(answers, out, protocol=pickle.HIGHEST_PROTOCOL)
     return target
 
 
-def prime_stages(context: Context, paths: Iterable[str]) -> None:
-    """Give the correct stages of this process the answers of these files (each file once
-    per corrector: the corrector belongs to one run's statistics)."""
+def read_answers(path: Path) -> Iterator[WordAnswers]:
+    """The batches of answers of a file `decide_partition` wrote, one at a time."""
+    with path.open("rb") as source:
+        while True:
+            try:
+                yield pickle.load(source)
+            except EOFError:
+                return
+
+
+def prime_stages(context: Context, paths: Iterable[str], forms: Set[str] | None = None) -> None:
+    """Give the correct stages of this process the answers of these files for the word
+    `forms` of the documents they are about to correct (None: every answer), in place of the
+    answers given before. A shard's answers are a few per cent of the corpus' at scale: a
+    process holds those of one shard at a time, not the whole vocabulary's. Any other word
+    is decided where it is met, as the stages decide it alone (the same answer)."""
     corrector = corrector_for(context)
     finder = finder_for(context) if "spelling" in context.rules.correct else None
-    for path in paths:
-        if path in corrector.primed:
-            continue
-        answers: WordAnswers = pickle.loads(Path(path).read_bytes())
-        corrector.quiet |= answers.quiet
-        corrector.lexicon.lookup.prime(answers.lookups)
-        corrector.decide.prime(answers.decisions)
-        corrector.glued_parts.prime(answers.glued)
-        if finder is not None:
-            finder.variant.prime(answers.variants)
-        corrector.primed.add(path)
+    given = WordAnswers()
+    for answers in (batch for path in paths for batch in read_answers(Path(path))):
+        if forms is not None:
+            answers = only_forms(answers, forms)
+        given.quiet |= answers.quiet
+        given.lookups.update(answers.lookups)
+        given.decisions.update(answers.decisions)
+        given.glued.update(answers.glued)
+        given.variants.update(answers.variants)
+        del answers  # one batch of answers at a time
+    # the quiet set is a shortcut of the OCR stage's (a quiet word needs no edit whatever the
+    # document): emptied, it only asks its memos again
+    corrector.quiet.clear()
+    corrector.quiet |= given.quiet
+    corrector.lexicon.lookup.prime(given.lookups)
+    corrector.decide.prime(given.decisions)
+    corrector.glued_parts.prime(given.glued)
+    if finder is not None:
+        finder.variant.prime(given.variants)
+
+
+def only_forms(answers: WordAnswers, forms: Set[str]) -> WordAnswers:
+    """The answers about these forms (as written; some answers are kept by lower case)."""
+    lowers = {form.lower() for form in forms}
+    return WordAnswers(
+        quiet=answers.quiet & forms,
+        lookups={k: v for k, v in answers.lookups.items() if k in forms},
+        decisions={k: v for k, v in answers.decisions.items() if k in lowers},
+        glued={k: v for k, v in answers.glued.items() if k in forms},
+        variants={k: v for k, v in answers.variants.items() if k in lowers},
+    )

@@ -38,11 +38,10 @@ class WordMemo(dict):
         return value
 
     def prime(self, answers: Mapping[Any, Any]) -> None:
-        """Answers made elsewhere; they come first and stay."""
-        entries = list(self.items())
-        given, asked = entries[: self.given], entries[self.given :]
+        """Answers made elsewhere, in place of those given before (a process corrects one
+        shard after another, each with its own word types); they come first and stay."""
+        asked = list(self.items())[self.given :]
         self.clear()
-        self.update(given)
         self.update(answers)
         self.given = len(self)
         self.update((key, value) for key, value in asked if key not in self)

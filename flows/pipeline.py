@@ -299,7 +299,8 @@ def correct_shard(
                     statistics["lexicon"], statistics["digest"], statistics.get("repeated")
                 )
                 context = Context(rules, corpus_statistics)
-                prime_stages(context, answers)
+                if answers:
+                    prime_stages(context, answers, shard_forms(Path(cache), keys))
             document = read_entry_of_run(repair_entry(Path(cache), key)[1], read_document)
             computed += len(document.text.encode("utf-8"))
             write_document(target, run_stages(document, rules.correct, context, seconds))
@@ -316,6 +317,15 @@ def correct_shard(
         "stages": dict(seconds),
         "seconds": time.perf_counter() - started,
     }
+
+
+def shard_forms(cache: Path, keys: list[str]) -> set[str]:
+    """The word forms of a shard's documents, as their repair metas counted them: the word
+    types whose answers its correct task is given (not the whole corpus')."""
+    forms: set[str] = set()
+    for key in keys:
+        forms.update(read_entry_of_run(repair_entry(cache, key)[0], read_meta).get("counts", {}))
+    return forms
 
 
 Entry = TypeVar("Entry")

@@ -52,7 +52,9 @@ def write_counts(path: Path, counts: Mapping[str, int]) -> None:
     """form<TAB>count, most frequent first, ties in code-point order (deterministic)."""
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     with path.open("w", encoding="utf-8", newline="\n") as out:
-        out.write("".join(f"{form}\t{n}\n" for form, n in rows))
+        # line by line: joined, the lines of a 200 MB corpus' 180,000 forms were 20 MB more
+        # in the process that reduces the statistics
+        out.writelines(f"{form}\t{n}\n" for form, n in rows)
 
 
 # A well-formed lexicon file, whole: `read_counts` then splits it at once instead of line by line
@@ -62,11 +64,18 @@ COUNTS_FILE = re.compile(r"(?:[^\t\n]*+\t[0-9]++\n)*+(?:[^\t\n]*+\t[0-9]++)?+")
 
 
 def read_counts(path: Path) -> Counter[str]:
+    return Counter(read_count_table(path))
+
+
+def read_count_table(path: Path) -> dict[str, int]:
+    """The counts as a plain dict, made once (no copy into a Counter: the statistics of a
+    correcting process are a read-only mapping of it)."""
     text = path.read_text(encoding="utf-8")
     if COUNTS_FILE.fullmatch(text):
         fields = text.removesuffix("\n").replace("\t", "\n").split("\n") if text else []
-        return Counter(dict(zip(fields[0::2], map(int, fields[1::2]), strict=True)))
-    return read_counts_by_line(path)
+        del text  # gone before the dict is made (the fields hold their own strings)
+        return dict(zip(fields[0::2], map(int, fields[1::2]), strict=True))
+    return dict(read_counts_by_line(path))
 
 
 def read_counts_by_line(path: Path) -> Counter[str]:
@@ -84,5 +93,5 @@ def read_counts_by_line(path: Path) -> Counter[str]:
 def load_statistics(path: Path, repeated: Path | None = None) -> CorpusStatistics:
     """The lexicon, and the repeated lines when their file is given (a run's, not a
     release's: `tazala clean` judges one text, with no corpus of documents around it)."""
-    lines = MappingProxyType(dict(read_counts(repeated))) if repeated else MappingProxyType({})
-    return CorpusStatistics(MappingProxyType(dict(read_counts(path))), lines)
+    lines = MappingProxyType(read_count_table(repeated)) if repeated else MappingProxyType({})
+    return CorpusStatistics(MappingProxyType(read_count_table(path)), lines)

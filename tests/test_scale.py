@@ -268,6 +268,10 @@ def test_word_memo_keeps_given_answers_and_a_bounded_number_of_asked_ones():
     assert len(memo) <= 4 + 2  # the asked answers are bounded; the given ones stay
     assert memo("қызыл") == "given" and memo("көк") == "given too"
     assert "қызыл" not in asked
+    # the next shard's answers take the place of the first's: a process holds one shard's
+    memo.prime({"сары": "given next"})
+    assert memo.given == 1 and "қызыл" not in memo and memo("сары") == "given next"
+    assert memo("қызыл") == "ҚЫЗЫЛ" and "қызыл" in asked  # asked now: answered, the same way
 
 
 def test_word_types_decided_by_partition_are_the_stages_own_answers(rules, tmp_path):
@@ -298,6 +302,71 @@ def test_word_types_decided_by_partition_are_the_stages_own_answers(rules, tmp_p
     document = clean_text(text, rules, primed)
     assert (document.text, document.edits) == (alone.text, alone.edits)
     assert any(edit.stage == "ocr" for edit in alone.edits), "the text has words to correct"
+
+
+def test_a_shard_is_primed_only_with_the_answers_of_its_own_word_forms(rules, tmp_path):
+    """A correct task is given the answers of its documents' forms, not the corpus': the
+    text comes out as the stages clean it alone, and no other form's answer is held."""
+    from flows.clean import clean_text
+    from flows.decisions import answer_word_types, partition_of, prime_stages
+    from flows.stages import Context
+    from flows.stages.ocr import corrector_for
+    from flows.stages.spelling import finder_for
+    from flows.statistics import CorpusStatistics, count_words
+
+    text = (DATA / "corpus" / "tarikh.txt").read_text(encoding="utf-8")
+    text += "\nКазак хандыгы курылды. Хандыктын негізін қалады.\n" * 3
+    other = "Мемлекеттiк тiлдi окыту. Балалар мектепке барады, мұғалiмдер сабак бередi.\n" * 3
+    statistics = CorpusStatistics(dict(count_words(text) + count_words(other)))
+    alone = clean_text(text, rules, statistics)
+    paths = []
+    for k in range(2):
+        deciding = CorpusStatistics(dict(statistics.counts))
+        forms = [f for f in deciding.counts if partition_of(f, 2) == k]
+        path = tmp_path / f"answers-{k}.pickle"
+        path.write_bytes(pickle.dumps(answer_word_types(forms, Context(rules, deciding))))
+        paths.append(str(path))
+    primed = CorpusStatistics(dict(statistics.counts))
+    context = Context(rules, primed)
+    prime_stages(context, paths)  # every answer first (another shard's, say): then replaced
+    own = set(count_words(text))
+    prime_stages(context, paths, own)
+    corrector, finder = corrector_for(context), finder_for(context)
+    lowers = {form.lower() for form in own}
+
+    def given(memo) -> set:
+        return set(list(memo)[: memo.given])
+
+    assert corrector.quiet and corrector.quiet <= own
+    assert given(corrector.lexicon.lookup) <= own and given(corrector.glued_parts) <= own
+    assert given(corrector.decide) <= lowers and given(finder.variant) <= lowers
+    assert corrector.decide.given and finder.variant.given
+    strangers = set(count_words(other)) - own
+    assert strangers and not strangers & corrector.quiet
+    assert not {form.lower() for form in strangers} & given(finder.variant)
+    document = clean_text(text, rules, primed)
+    assert (document.text, document.edits) == (alone.text, alone.edits)
+
+
+def test_a_partition_is_decided_in_batches_and_read_back_whole(rules, tmp_path, monkeypatch):
+    """A deciding task holds one batch of answers at a time; the file gives them all back."""
+    from flows import decisions
+    from flows.stages import Context
+    from flows.statistics import CorpusStatistics, count_words
+
+    counts = dict(count_words((DATA / "corpus" / "tarikh.txt").read_text(encoding="utf-8")))
+    forms = [f for f in counts if decisions.partition_of(f, 2) == 0]
+    whole = decisions.answer_word_types(forms, Context(rules, CorpusStatistics(dict(counts))))
+    monkeypatch.setattr(decisions, "DECIDE_BATCH", 6)
+    path = decisions.decide_partition(
+        Context(rules, CorpusStatistics(dict(counts))), 0, 2, tmp_path / "answers.pickle"
+    )
+    batches = list(decisions.read_answers(path))
+    assert len(batches) == -(-len(forms) // 6) > 1
+    assert set().union(*(b.quiet for b in batches)) == whole.quiet
+    for table in ("lookups", "decisions", "glued", "variants"):
+        keys = [key for b in batches for key in getattr(b, table)]
+        assert sorted(keys) == sorted(getattr(whole, table)), table
 
 
 def test_a_file_changed_while_planning_cuts_it_is_named_and_the_run_ends_with_1(tmp_path, capsys):

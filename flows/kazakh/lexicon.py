@@ -520,7 +520,7 @@ def counts_by_lower_case(counts: Mapping[str, int]) -> Counter[str]:
     whole-list steps where they can be: a release's lexicon has 50,000 forms, few of them
     capitalised, and `tazala clean` reads it at start."""
     forms, uses = list(counts), list(counts.values())
-    lowers = list(map(str.lower, forms))
+    lowers = list(map(lower_case_of, forms))
     total: Counter[str] = Counter()
     dict.update(total, zip(lowers, uses, strict=True))  # the last form's uses, for now
     if len(total) < len(lowers):  # forms that differ in letter case only: their uses add up
@@ -531,6 +531,13 @@ def counts_by_lower_case(counts: Mapping[str, int]) -> Counter[str]:
         for i in changed:
             total[lowers[i]] += uses[i]
     return total
+
+
+def lower_case_of(form: str) -> str:
+    """The form in lower case: the form itself when it is lower case already (str.lower
+    makes a copy of every string, and the corpus' forms held twice cost twice the memory)."""
+    lower = form.lower()
+    return form if lower == form else lower
 
 
 def capitalised_counts(counts: Mapping[str, int]) -> Counter[str]:

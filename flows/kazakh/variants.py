@@ -149,7 +149,9 @@ class VariantFinder:
         for a corpus of 50,000 forms; a text whose words are all known never asks)."""
         from spellchecker import SpellChecker
 
-        checker = SpellChecker(language=None, distance=1)
+        # the forms are lower case already: case-sensitive, the checker keeps these very
+        # strings instead of a lower-cased copy of each (the same keys, the same letters)
+        checker = SpellChecker(language=None, distance=1, case_sensitive=True)
         checker.word_frequency.load_json(
             {form: n for form, n in self.counts.items() if CYRILLIC_WORD.fullmatch(form)}
         )

@@ -174,7 +174,6 @@ class Corrector:
         # asked of them again (most tokens of a corpus)
         self.quiet: set[str] = set()
         self.kazakh_paragraphs: dict[str, bool] = {}  # is_kazakh's last answers
-        self.primed: set[str] = set()  # files of word-type answers given (flows/decisions.py)
 
     def _decide(self, word: str) -> Decision | None:
         """The candidates for a lower-case form the lexicon does not know, scored."""
