@@ -274,10 +274,27 @@ def test_word_memo_keeps_given_answers_and_a_bounded_number_of_asked_ones():
     assert memo("қызыл") == "ҚЫЗЫЛ" and "қызыл" in asked  # asked now: answered, the same way
 
 
+def decided_by_partition(statistics, rules, folder) -> list[str]:
+    """The statistics' word types decided in two partitions, each by stages of its own (as
+    in other processes); the files of answers."""
+    from flows.decisions import answer_word_types, partition_of
+    from flows.stages import Context
+    from flows.statistics import CorpusStatistics
+
+    paths = []
+    for k in range(2):
+        deciding = CorpusStatistics(dict(statistics.counts))
+        forms = [f for f in deciding.counts if partition_of(f, 2) == k]
+        path = folder / f"answers-{k}.pickle"
+        path.write_bytes(pickle.dumps(answer_word_types(forms, Context(rules, deciding))))
+        paths.append(str(path))
+    return paths
+
+
 def test_word_types_decided_by_partition_are_the_stages_own_answers(rules, tmp_path):
     """Answers made in another process, by partition, are what the stages decide alone."""
     from flows.clean import clean_text
-    from flows.decisions import answer_word_types, partition_of, prime_stages
+    from flows.decisions import prime_stages
     from flows.stages import Context
     from flows.stages.ocr import corrector_for
     from flows.statistics import CorpusStatistics, count_words
@@ -288,13 +305,7 @@ def test_word_types_decided_by_partition_are_the_stages_own_answers(rules, tmp_p
     alone = clean_text(text, rules, statistics)
     # each partition decided by stages of its own (as in other processes), the answers
     # given to fresh stages, which then clean the text
-    paths = []
-    for k in range(2):
-        deciding = CorpusStatistics(dict(statistics.counts))
-        forms = [f for f in deciding.counts if partition_of(f, 2) == k]
-        path = tmp_path / f"answers-{k}.pickle"
-        path.write_bytes(pickle.dumps(answer_word_types(forms, Context(rules, deciding))))
-        paths.append(str(path))
+    paths = decided_by_partition(statistics, rules, tmp_path)
     primed = CorpusStatistics(dict(statistics.counts))
     prime_stages(Context(rules, primed), paths)
     corrector = corrector_for(Context(rules, primed))
@@ -308,7 +319,7 @@ def test_a_shard_is_primed_only_with_the_answers_of_its_own_word_forms(rules, tm
     """A correct task is given the answers of its documents' forms, not the corpus': the
     text comes out as the stages clean it alone, and no other form's answer is held."""
     from flows.clean import clean_text
-    from flows.decisions import answer_word_types, partition_of, prime_stages
+    from flows.decisions import prime_stages
     from flows.stages import Context
     from flows.stages.ocr import corrector_for
     from flows.stages.spelling import finder_for
@@ -319,13 +330,7 @@ def test_a_shard_is_primed_only_with_the_answers_of_its_own_word_forms(rules, tm
     other = "Мемлекеттiк тiлдi окыту. Балалар мектепке барады, мұғалiмдер сабак бередi.\n" * 3
     statistics = CorpusStatistics(dict(count_words(text) + count_words(other)))
     alone = clean_text(text, rules, statistics)
-    paths = []
-    for k in range(2):
-        deciding = CorpusStatistics(dict(statistics.counts))
-        forms = [f for f in deciding.counts if partition_of(f, 2) == k]
-        path = tmp_path / f"answers-{k}.pickle"
-        path.write_bytes(pickle.dumps(answer_word_types(forms, Context(rules, deciding))))
-        paths.append(str(path))
+    paths = decided_by_partition(statistics, rules, tmp_path)
     primed = CorpusStatistics(dict(statistics.counts))
     context = Context(rules, primed)
     prime_stages(context, paths)  # every answer first (another shard's, say): then replaced
