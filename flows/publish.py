@@ -144,8 +144,10 @@ def write_chunk(folder: Path, documents: Iterable[Document], stages: list[str]) 
         (folder / "review.jsonl").open("w", encoding="utf-8", newline="\n") as review,
     ):
         for document in documents:
-            paragraphs = document.paragraphs  # split once: the row and the totals use them
-            row = release_row(document, paragraphs)
+            # split once: the row, the tables and the totals use them
+            spans = document.sentence_spans()
+            paragraphs = [[document.text[a:b] for a, b in p] for p in spans]
+            row = release_row(document, paragraphs, spans)
             rows.write(_json_line(row))
             for table, found in document_rows([(document, paragraphs, row["languages"])]).items():
                 tables[table] += found  # strings only: a document's edits are not kept
@@ -220,7 +222,9 @@ def edit_type(stage: str, rule: str, before: str, after: str) -> tuple[str, str,
     return stage, rule, before, after
 
 
-def release_row(document: Document, paragraphs: list[list[str]]) -> dict[str, Any]:
+def release_row(
+    document: Document, paragraphs: list[list[str]], spans: list[list[tuple[int, int]]]
+) -> dict[str, Any]:
     """One line of documents.jsonl (its schema is documented in the README): the text once,
     its sentences as [start, end) offsets into it, paragraph by paragraph."""
     return {
@@ -228,7 +232,7 @@ def release_row(document: Document, paragraphs: list[list[str]]) -> dict[str, An
         "source": document.source,
         "encoding": document.encoding,
         "text": document.text,
-        "paragraphs": [[list(span) for span in p] for p in document.sentence_spans()],
+        "paragraphs": [[list(span) for span in p] for p in spans],
         "languages": paragraph_languages(paragraphs),
     }
 
